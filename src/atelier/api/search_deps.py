@@ -1,0 +1,34 @@
+"""The search service as a dependency, built once in the app's lifespan."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from atelier.api.deps import StateDep
+from atelier.api.state import AppState
+from atelier.errors import AtelierError
+from atelier.services.search.service import SearchService
+from atelier.services.search.setup import build_search_service
+
+
+class SearchUnavailableError(AtelierError):
+    """The search service failed to start."""
+
+    status_code = 503
+
+
+def install_search(state: AppState) -> None:
+    """Startup hook: load the snapshot, the embedder and the saved indexes."""
+    state.services["search"] = build_search_service(state.engine, state.settings)
+
+
+def get_search(state: StateDep) -> SearchService:
+    service = state.services.get("search")
+    if not isinstance(service, SearchService):
+        raise SearchUnavailableError("search is not available")
+    return service
+
+
+SearchDep = Annotated[SearchService, Depends(get_search)]

@@ -1,0 +1,96 @@
+"""`atelier eval search`: retrieval quality on a held-out split, written to docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress
+
+from atelier.bench_report import markdown_table, write_section
+from atelier.cli.context import console, engine, settings
+from atelier.services.search.evaluation import (
+    Evaluation,
+    build_split,
+    evaluate,
+    rankings_for,
+    tune_weights,
+)
+from atelier.services.search.fusion import save_tuned_weights
+from atelier.services.search.setup import build_search_service
+from atelier.services.visibility import Visibility
+
+app = typer.Typer(help="Offline evaluation.", no_args_is_help=True)
+
+SETTINGS = {"all content": Visibility(3, frozenset(), True), "PG only": Visibility(0)}
+
+
+def _table(evaluations: list[Evaluation]) -> str:
+    rows: list[list[object]] = []
+    for evaluation in evaluations:
+        for method in evaluation.task_a:
+            a, b = evaluation.task_a[method], evaluation.task_b[method]
+            rows.append(
+                [evaluation.setting, method, f"{a.hit_at_10:.3f}", f"{a.second:.3f}",
+                 f"{b.hit_at_10:.3f}", f"{b.second:.3f}"]
+            )  # fmt: skip
+    return markdown_table(
+        ["setting", "method", "A hit@10", "A MRR", "B hit@10", "B recall@20"], rows
+    )
+
+
+@app.command("search")
+def search(
+    queries: Annotated[int, typer.Option(help="held-out queries per setting")] = 1000,
+    tune: Annotated[
+        bool, typer.Option(help="tune fusion weights on the tuning split first")
+    ] = True,
+    write: Annotated[bool, typer.Option(help="write docs/benchmarks.md")] = True,
+    section: Annotated[str, typer.Option(help="section of docs/benchmarks.md")] = "search-quality",
+    catalog: Annotated[str, typer.Option(help="what catalog this is, for the report")] = "",
+) -> None:
+    """Task A (LoRAs from a prompt) and task B (images of the same version) on held-out images."""
+    config = settings()
+    service = build_search_service(engine(), config)
+    if not service.semantic:
+        console.print("[red]No vector index yet:[/] run `atelier index` first.")
+        raise typer.Exit(1)
+    started = time.perf_counter()
+    if tune:
+        with engine().connect() as connection:
+            tuning = build_split(connection, max_level=3, part="tune", size=queries // 2)
+        weights = tune_weights(rankings_for(service, tuning, SETTINGS["all content"]), tuning)
+        save_tuned_weights(weights)
+        service.weights = weights
+        console.print(f"tuned on {len(tuning)} queries: {weights}")
+    evaluations = []
+    for name, visibility in SETTINGS.items():
+        with engine().connect() as connection:
+            split = build_split(
+                connection, max_level=visibility.max_level, part="test", size=queries
+            )
+        with Progress(
+            "{task.description}", BarColumn(), MofNCompleteColumn(), console=console, transient=True
+        ) as bar:
+            task = bar.add_task(name, total=len(split))
+            progress = lambda n, task=task: bar.update(task, completed=n)  # noqa: E731
+            evaluations.append(
+                evaluate(service, split, visibility, service.weights, name, on_progress=progress)
+            )
+    table = _table(evaluations)
+    console.print(table)
+    minutes = (time.perf_counter() - started) / 60
+    if write:
+        write_section(
+            section,
+            f"## Search quality (`atelier eval search`){': ' + catalog if catalog else ''}\n\n"
+            f"Held-out split of the catalog, embedder `{config.embedder}`, "
+            f"{evaluations[0].queries} test queries (all content) and "
+            f"{evaluations[1].queries} (PG only); fusion weights "
+            f"tuned on a separate tuning split: `{service.weights}`. Task A: rank LoRAs from a "
+            "held-out image's prompt (its `<lora:>` tags and the target LoRAs' trigger words "
+            "removed); hit@10 and MRR of the LoRAs it really used, excluding the model it is "
+            "posted under. Task B: rank images from the prompt; hit@10 and recall@20 of images "
+            f"posted under the same version. Run time {minutes:.1f} min.\n\n{table}\n",
+        )

@@ -1,0 +1,1 @@
+"""Ingest: read Civitai items from dumps or the live API, normalise, link, upsert."""

@@ -1,0 +1,1 @@
+"""Pure recommendation cores: events, profiles, collaborative models, graph, blend, diversity."""

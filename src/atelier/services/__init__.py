@@ -1,0 +1,1 @@
+"""Services: glue between the database, the ingest pipeline and the pure cores."""

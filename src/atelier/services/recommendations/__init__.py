@@ -1,0 +1,1 @@
+"""Recommendations: the personal image feed, LoRA suggestions, onboarding and model training."""

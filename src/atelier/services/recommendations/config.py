@@ -1,0 +1,97 @@
+"""The recommender's knobs: retraining cadence, model choice, signal weights, diversity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+# Settings fields this feature reads (ATELIER_RECOMMEND_*); until they exist on `Settings`
+# the defaults below apply, so the feature never depends on another module's release.
+SETTINGS_FIELDS = {
+    "recommend_model": "model",
+    "recommend_retrain_events": "retrain_events",
+    "recommend_retrain_minutes": "retrain_minutes",
+    "recommend_explore_share": "explore_share",
+}
+
+
+@dataclass(frozen=True)
+class SignalWeights:
+    """How much each signal counts in the blend (each is min-max scaled first)."""
+
+    content: float = 1.0
+    collaborative: float = 0.5
+    graph: float = 0.8
+    tags: float = 0.5
+    base_model: float = 0.1
+    popular: float = 0.15
+    co_used: float = 0.5
+
+
+@dataclass(frozen=True)
+class RecommendConfig:
+    """Everything the recommendation service can be tuned with."""
+
+    # Collaborative model served from the registry; it must fold new users in (als, itemknn,
+    # ease, popularity) because people change between retrains.
+    model: str = "als"
+    model_params: dict[str, Any] = field(default_factory=dict)
+    # Retrain after this many new taste events (likes, saves, dislikes, hides) ...
+    retrain_events: int = 200
+    # ... or this many minutes after the last training when anything new was logged.
+    retrain_minutes: float = 30.0
+    # Fewer logged events than this and no model is trained: nothing to learn from yet.
+    min_train_events: int = 20
+    weights: SignalWeights = field(default_factory=SignalWeights)
+    # For LoRA suggestions the image->LoRA graph is the most specific evidence there is, and
+    # popularity a strong prior: on creator histories (docs/benchmarks.md) the LoRAs people
+    # take up next are mostly widely used ones.
+    lora_weights: SignalWeights = field(
+        default_factory=lambda: SignalWeights(
+            content=0.3, collaborative=0.2, graph=1.5, co_used=0.3, popular=1.0
+        )
+    )
+    # Declared tags and base models steer a cold feed; as behaviour accumulates they give way:
+    # their weight is divided by 1 + (positively engaged items / this).
+    declared_fade: float = 10.0
+    # Share of each feed page given to exploration (items outside the person's known taste).
+    explore_share: float = 0.1
+    mmr_lambda: float = 0.75
+    near_duplicate: float = 0.97
+    # At most this many items per LoRA / creator on a page, unless the person favours them.
+    per_lora_cap: int = 3
+    per_creator_cap: int = 4
+    favoured_share: float = 0.4
+    # Impressions (served without a click, like or save) after which an item is not shown again.
+    max_impressions: int = 5
+    # Each unanswered impression lowers an item a little, so a refreshed feed moves on.
+    impression_penalty: float = 0.3
+    history_limit: int = 2000
+    # Content profiles kept in memory (about 60 KB each); others are rebuilt from the log.
+    profile_cache: int = 2048
+    candidates_per_source: int = 200
+    onboarding_styles: int = 16
+    # Half-life of interest, in days.
+    half_life_days: float = 30.0
+    model_dir: Path | None = None
+    # "blend" serves every signal; "popular" and "collaborative" serve one signal alone, as the
+    # baselines of the evaluation do.
+    strategy: Literal["blend", "popular", "collaborative"] = "blend"
+    # Diversity re-ranking and exploration; off, a page is the blended order.
+    rerank: bool = True
+    # Record served items as `view` events (impressions); evaluation may turn it off.
+    record_impressions: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> RecommendConfig:
+        """Defaults overridden by whichever `recommend_*` fields the settings object has."""
+        values: dict[str, Any] = {}
+        for setting, name in SETTINGS_FIELDS.items():
+            value = getattr(settings, setting, None)
+            if value is not None:
+                values[name] = value
+        data_dir = getattr(settings, "data_dir", None)
+        if data_dir is not None:
+            values["model_dir"] = Path(data_dir) / "recommend"
+        return replace(cls(), **values)

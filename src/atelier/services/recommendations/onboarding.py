@@ -1,0 +1,219 @@
+"""Cold start: a representative set of styles drawn from the catalog, and storing the picks.
+
+Styles are k-means clusters of the LoRA embeddings (tag projections without a vector index),
+each named by the tags that set it apart (frequent inside, rare outside) and shown with a
+popular image the viewer may see. Picks become the person's liked tags and base models, which
+the feed's tag signal and content search use from the very first page.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from atelier.services.recommendations.catalog import RecCatalog
+from atelier.services.visibility import Visibility
+
+logger = logging.getLogger(__name__)
+
+KMEANS_ITERATIONS = 25
+STYLE_TAGS = 5
+RANKED_TAGS = 15
+# Terms never offered as picks to someone at the safe content level: a style may be named
+# by them in the catalog even when its LoRAs are rated PG.
+EXPLICIT_TERMS = frozenset(
+    {"nsfw", "porn", "hentai", "sex", "sexy", "nude", "nudity", "naked", "lewd", "erotic",
+     "breasts", "pussy", "penis", "blowjob", "sexual activity", "cum", "ahegao", "bdsm"}
+)  # fmt: skip
+# Tags picked with a style: enough to steer the feed, few enough to stay specific.
+TAGS_PER_PICK = 3
+OFFERED_TAGS = 40
+OFFERED_BASE_MODELS = 12
+
+
+def shown_to(tag: str, visibility: Visibility) -> bool:
+    """Whether a tag may be offered to this viewer as a pick."""
+    if tag in visibility.blocked_tags:
+        return False
+    return visibility.max_level > 0 or not (set(tag.split()) | {tag}) & EXPLICIT_TERMS
+
+
+@dataclass(frozen=True)
+class Style:
+    """One cluster: its id, its most distinctive tags (best first) and its LoRA rows, most
+    popular first."""
+
+    id: int
+    ranked_tags: tuple[str, ...]
+    lora_rows: NDArray[np.int64]
+
+    def tags(self, visibility: Visibility) -> tuple[str, ...]:
+        """The tags that name the style for this viewer."""
+        return tuple(t for t in self.ranked_tags if shown_to(t, visibility))[:STYLE_TAGS]
+
+    def title(self, visibility: Visibility) -> str:
+        tags = self.tags(visibility)
+        return " · ".join(tags[:3]) if tags else f"style {self.id + 1}"
+
+
+@dataclass(frozen=True)
+class StyleOffer:
+    """A style as one viewer sees it: named for them, with a sample image and example LoRAs
+    they may see."""
+
+    style: Style
+    title: str
+    tags: tuple[str, ...]
+    sample_image_id: int | None
+    lora_ids: list[int]
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What onboarding offers: styles, popular tags and base models."""
+
+    styles: list[StyleOffer]
+    tags: list[str]
+    base_models: list[str]
+
+
+def kmeans(vectors: NDArray[np.float32], k: int, seed: int = 0) -> NDArray[np.int64]:
+    """Spherical k-means (cosine) with k-means++ seeding; deterministic for a seed."""
+    n = vectors.shape[0]
+    k = min(k, n)
+    rng = np.random.default_rng(seed)
+    centres = np.empty((k, vectors.shape[1]), np.float32)
+    centres[0] = vectors[rng.integers(n)]
+    closest = 1.0 - vectors @ centres[0]
+    for c in range(1, k):
+        weights = np.maximum(closest, 0.0) ** 2
+        total = float(weights.sum())
+        pick = int(rng.choice(n, p=weights / total)) if total > 0 else int(rng.integers(n))
+        centres[c] = vectors[pick]
+        closest = np.minimum(closest, 1.0 - vectors @ centres[c])
+    labels = np.zeros(n, np.int64)
+    for _ in range(KMEANS_ITERATIONS):
+        new = np.argmax(vectors @ centres.T, axis=1)
+        if np.array_equal(new, labels) and _ > 0:
+            break
+        labels = new
+        for c in range(k):
+            members = vectors[labels == c]
+            if members.shape[0]:
+                centre = members.sum(axis=0)
+                centres[c] = centre / max(float(np.linalg.norm(centre)), 1e-12)
+    return labels
+
+
+def build_styles(catalog: RecCatalog, n_styles: int) -> list[Style]:
+    """Cluster the LoRAs and name each cluster by its most distinctive tags."""
+    vectors = catalog.vectors.lora_matrix
+    has_vector = np.flatnonzero(np.linalg.norm(vectors, axis=1) > 0)
+    if has_vector.size == 0:
+        return []
+    labels = kmeans(vectors[has_vector], n_styles)
+    tags = catalog.snapshot.loras.tags
+    names = catalog.snapshot.tag_vocabulary.names
+    df = np.asarray(tags[has_vector].sum(axis=0)).ravel()
+    idf = np.log((has_vector.size + 1) / (df + 1))
+    popularity = catalog.snapshot.loras.popularity
+    styles: list[Style] = []
+    for c in range(int(labels.max()) + 1):
+        rows = has_vector[labels == c]
+        if rows.size == 0:
+            continue
+        share = np.asarray(tags[rows].sum(axis=0)).ravel() / rows.size
+        # A tag names the style when many of its LoRAs carry it and few others do.
+        score = share * idf * (share >= 0.15)
+        best = [int(t) for t in np.argsort(-score, kind="stable")[:RANKED_TAGS] if score[t] > 0]
+        ordered = rows[np.argsort(-popularity[rows], kind="stable")]
+        styles.append(Style(len(styles), tuple(names[t] for t in best), ordered))
+    return styles
+
+
+class Onboarding:
+    """Styles built once (lazily, under a lock), offered per viewer."""
+
+    def __init__(self, catalog: RecCatalog, n_styles: int) -> None:
+        self.catalog = catalog
+        self.n_styles = n_styles
+        self._styles: list[Style] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def styles(self) -> list[Style]:
+        if self._styles is None:
+            with self._lock:
+                if self._styles is None:
+                    self._styles = build_styles(self.catalog, self.n_styles)
+                    logger.info("onboarding: %d styles", len(self._styles))
+        return self._styles
+
+    def offer(self, visibility: Visibility) -> Offer:
+        catalog = self.catalog
+        lora_ok = catalog.lora_mask(visibility)
+        image_ok, _ = catalog.image_mask(visibility)
+        offers = []
+        for style in self.styles:
+            visible = style.lora_rows[lora_ok[style.lora_rows]]
+            if visible.size == 0:
+                continue
+            sample = self._sample_image(visible[:10], image_ok)
+            offers.append(
+                StyleOffer(
+                    style,
+                    style.title(visibility),
+                    style.tags(visibility),
+                    sample,
+                    [int(catalog.lora_ids[r]) for r in visible[:4]],
+                )
+            )
+        tags = catalog.snapshot.loras.tags
+        counts = np.asarray(tags[np.flatnonzero(lora_ok)].sum(axis=0)).ravel()
+        names = catalog.snapshot.tag_vocabulary.names
+        popular_tags = [
+            names[int(t)]
+            for t in np.argsort(-counts, kind="stable")[: OFFERED_TAGS * 3]
+            if counts[t] > 0 and shown_to(names[int(t)], visibility)
+        ][:OFFERED_TAGS]
+        bases = catalog.snapshot.images.base_models
+        base_counts = np.asarray(bases[np.flatnonzero(image_ok)].sum(axis=0)).ravel()
+        base_names = catalog.snapshot.base_model_vocabulary.names
+        popular_bases = [
+            base_names[int(b)]
+            for b in np.argsort(-base_counts, kind="stable")[:OFFERED_BASE_MODELS]
+            if base_counts[b] > 0
+        ]
+        return Offer(offers, popular_tags, popular_bases)
+
+    def _sample_image(
+        self, lora_rows: NDArray[np.int64], image_ok: NDArray[np.bool_]
+    ) -> int | None:
+        """The most popular visible image made with the style's most popular LoRAs."""
+        catalog = self.catalog
+        for row in lora_rows.tolist():
+            column = catalog.links_csc[:, [row]].tocoo().row
+            visible = column[image_ok[column]]
+            if visible.size:
+                popularity = catalog.snapshot.images.popularity[visible]
+                return int(catalog.image_ids[visible[int(np.argmax(popularity))]])
+        return None
+
+    def tags_for(self, style_ids: list[int], visibility: Visibility) -> list[str]:
+        """The tags a pick of these styles stands for: the ones the viewer was shown."""
+        by_id = {style.id: style for style in self.styles}
+        out: dict[str, None] = {}
+        for style_id in style_ids:
+            style = by_id.get(style_id)
+            if style is not None:
+                out.update(dict.fromkeys(style.tags(visibility)[:TAGS_PER_PICK]))
+        return list(out)
+
+    def unknown(self, style_ids: list[int]) -> list[int]:
+        """Style ids that do not exist."""
+        ids = {style.id for style in self.styles}
+        return [s for s in style_ids if s not in ids]

@@ -1,0 +1,1 @@
+"""Search: hybrid keyword + vector retrieval of images and LoRAs, with exact filters."""

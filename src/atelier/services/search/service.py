@@ -1,0 +1,359 @@
+"""The search service: images and LoRAs for a query, similar items, and the LoRAs behind a look.
+
+Built once per app (snapshot, embedder, indexes) and shared by the API and the CLI.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import Engine
+
+from atelier.db import fulltext
+from atelier.embed.protocol import Embedder
+from atelier.index.filter import AllowedSet
+from atelier.index.protocol import VectorIndex
+from atelier.services.search.fusion import (
+    Fused,
+    FusionWeights,
+    fuse,
+    load_tuned_weights,
+    top_k,
+)
+from atelier.services.search.snapshot import CatalogSnapshot, Filters, ItemColumns
+from atelier.services.visibility import Visibility
+
+Kind = Literal["images", "loras"]
+Sort = Literal["relevance", "newest", "popular"]
+CANDIDATES = 300
+VOTING_IMAGES = 100
+_ALLOWED_CACHE = 128
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """A parsed search: the text, which kinds, filters, sort and the page wanted."""
+
+    query: str
+    kinds: tuple[Kind, ...] = ("images", "loras")
+    filters: Filters = field(default_factory=Filters)
+    sort: Sort = "relevance"
+    limit: int = 24
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One result with its score and which signals found it."""
+
+    item_id: int
+    score: float
+    keyword_rank: int | None = None
+    vector_rank: int | None = None
+    vote_count: int = 0
+
+    @property
+    def why(self) -> str:
+        parts = []
+        if self.keyword_rank is not None:
+            parts.append("matches your words")
+        if self.vector_rank is not None:
+            parts.append("similar in meaning")
+        if self.vote_count:
+            plural = "s" if self.vote_count > 1 else ""
+            parts.append(f"used in {self.vote_count} matching image{plural}")
+        return ", ".join(parts) or "popular"
+
+
+@dataclass(frozen=True, slots=True)
+class HitPage:
+    """A page of hits of one kind and whether more follow."""
+
+    hits: list[Hit]
+    total: int
+    next_offset: int | None
+
+
+class SearchService:
+    """Hybrid keyword + vector search with exact filters over the catalog snapshot."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        snapshot: CatalogSnapshot,
+        embedder: Embedder | None,
+        indexes: dict[str, VectorIndex] | None,
+        weights: FusionWeights | None = None,
+    ) -> None:
+        self.engine = engine
+        self.snapshot = snapshot
+        self.embedder = embedder
+        self.indexes = indexes or {}
+        self.weights = weights or load_tuned_weights()
+        self._allowed: OrderedDict[
+            tuple[object, ...], tuple[NDArray[np.bool_], AllowedSet | None]
+        ] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def semantic(self) -> bool:
+        """Whether the vector path is available (embedder and both indexes loaded)."""
+        return self.embedder is not None and {"image", "lora"} <= set(self.indexes)
+
+    def _columns(self, kind: Kind) -> ItemColumns:
+        return self.snapshot.images if kind == "images" else self.snapshot.loras
+
+    def _index(self, kind: Kind) -> VectorIndex | None:
+        return self.indexes.get("image" if kind == "images" else "lora")
+
+    def allowed(
+        self, kind: Kind, visibility: Visibility, filters: Filters
+    ) -> tuple[NDArray[np.bool_], AllowedSet | None]:
+        """The row mask and the index's resolved filter, cached: most requests repeat a
+        handful of filter combinations."""
+        key = (kind, visibility, filters)
+        with self._lock:
+            cached = self._allowed.get(key)
+            if cached is not None:
+                self._allowed.move_to_end(key)
+                return cached
+        mask = self.snapshot.mask(kind, visibility, filters)
+        index = self._index(kind)
+        resolved = index.allowed_set(self._columns(kind).ids[mask]) if index is not None else None
+        with self._lock:
+            self._allowed[key] = (mask, resolved)
+            while len(self._allowed) > _ALLOWED_CACHE:
+                self._allowed.popitem(last=False)
+        return mask, resolved
+
+    def keyword_ranking(self, kind: Kind, query: str, mask: NDArray[np.bool_]) -> list[int]:
+        with self.engine.connect() as connection:
+            found = (
+                fulltext.search_images(connection, query, CANDIDATES * 3)
+                if kind == "images"
+                else fulltext.search_loras(connection, query, CANDIDATES * 3)
+            )
+        if not found:
+            return []
+        ids = np.array([i for i, _ in found], dtype=np.int64)
+        rows = self._columns(kind).rows_of(ids)
+        keep = (rows >= 0) & mask[np.maximum(rows, 0)]
+        return [int(i) for i in ids[keep][:CANDIDATES]]
+
+    def vector_ranking(
+        self, kind: Kind, query_vector: NDArray[np.float32] | None, allowed: AllowedSet | None
+    ) -> list[int]:
+        index = self._index(kind)
+        if query_vector is None or index is None or allowed is None or len(allowed) == 0:
+            return []
+        result = index.search(query_vector, CANDIDATES, allowed=allowed)
+        return [int(i) for i in result.ids[0]]
+
+    def lora_votes(
+        self,
+        image_ranking: list[int],
+        lora_mask: NDArray[np.bool_],
+        exclude_images: frozenset[int] = frozenset(),
+    ) -> tuple[list[int], dict[int, int]]:
+        """LoRAs ranked by how many of the best-matching images they made (rank-weighted)."""
+        images = [i for i in image_ranking if i not in exclude_images][:VOTING_IMAGES]
+        if not images:
+            return [], {}
+        rows = self.snapshot.images.rows_of(np.array(images, dtype=np.int64))
+        weights = np.zeros(self.snapshot.image_loras.shape[0], dtype=np.float32)
+        counts = np.zeros(self.snapshot.image_loras.shape[0], dtype=np.float32)
+        valid = rows >= 0
+        weights[rows[valid]] = 1.0 / (10.0 + np.arange(len(images), dtype=np.float32)[valid])
+        counts[rows[valid]] = 1.0
+        scores = np.asarray(self.snapshot.image_loras.T @ weights).ravel() * lora_mask
+        votes = np.asarray(self.snapshot.image_loras.T @ counts).ravel()
+        order = top_k(scores.astype(np.float32), CANDIDATES)
+        order = order[scores[order] > 0]
+        lora_ids = self.snapshot.loras.ids
+        return [int(lora_ids[r]) for r in order], {int(lora_ids[r]): int(votes[r]) for r in order}
+
+    def encode(self, query: str) -> NDArray[np.float32] | None:
+        """The query's vector, or None when the vector path is off or the query is blank."""
+        if not self.semantic or not query.strip():
+            return None
+        assert self.embedder is not None
+        return self.embedder.encode_query(query)
+
+    def rank(
+        self,
+        kind: Kind,
+        query: str,
+        visibility: Visibility,
+        filters: Filters,
+        *,
+        query_vector: NDArray[np.float32] | None = None,
+        exclude_images: frozenset[int] = frozenset(),
+        signals: tuple[str, ...] = ("keyword", "vector", "image_votes"),
+    ) -> list[Hit]:
+        """Every candidate of `kind` for the query, fused and best first."""
+        mask, allowed = self.allowed(kind, visibility, filters)
+        rankings: dict[str, list[int]] = {}
+        if "keyword" in signals:
+            rankings["keyword"] = self.keyword_ranking(kind, query, mask)
+        if "vector" in signals:
+            rankings["vector"] = self.vector_ranking(kind, query_vector, allowed)
+        votes: dict[int, int] = {}
+        if kind == "loras" and "image_votes" in signals:
+            image_mask, image_allowed = self.allowed(
+                "images", Visibility(3, frozenset(), True), Filters()
+            )
+            matching = self.image_ranking(query, image_mask, image_allowed, query_vector)
+            rankings["image_votes"], votes = self.lora_votes(matching, mask, exclude_images)
+        columns = self._columns(kind)
+        candidates = {i for ranking in rankings.values() for i in ranking}
+        popularity = self._popularity(columns, candidates)
+        fused = fuse(
+            rankings,
+            {"keyword": self.weights.keyword, "vector": self.weights.vector,
+             "image_votes": self.weights.image_votes},
+            rrf_k=self.weights.rrf_k,
+            popularity=popularity,
+            popularity_weight=self.weights.popularity,
+        )  # fmt: skip
+        hits = [self._hit(entry, votes) for entry in fused]
+        if kind == "loras" and "keyword" in signals:
+            hits = self._exact_names_first(query, hits, mask)
+        return hits
+
+    def _exact_names_first(self, query: str, hits: list[Hit], mask: NDArray[np.bool_]) -> list[Hit]:
+        # Someone who types a LoRA's exact name wants that LoRA, whatever the fusion says.
+        with self.engine.connect() as connection:
+            exact = fulltext.exact_lora_names(connection, query)
+        if not exact:
+            return hits
+        rows = self.snapshot.loras.rows_of(np.array(exact, dtype=np.int64))
+        visible = [i for i, r in zip(exact, rows, strict=True) if r >= 0 and mask[r]]
+        first = [h for h in hits if h.item_id in visible]
+        return first + [h for h in hits if h.item_id not in visible]
+
+    def image_ranking(
+        self,
+        query: str,
+        mask: NDArray[np.bool_],
+        allowed: AllowedSet | None,
+        query_vector: NDArray[np.float32] | None,
+    ) -> list[int]:
+        rankings = {
+            "keyword": self.keyword_ranking("images", query, mask),
+            "vector": self.vector_ranking("images", query_vector, allowed),
+        }
+        fused = fuse(
+            rankings,
+            {"keyword": self.weights.keyword, "vector": self.weights.vector},
+            rrf_k=self.weights.rrf_k,
+        )
+        return [entry.item_id for entry in fused]
+
+    @staticmethod
+    def _popularity(columns: ItemColumns, ids: set[int]) -> dict[int, float]:
+        if not ids:
+            return {}
+        array = np.array(sorted(ids), dtype=np.int64)
+        rows = columns.rows_of(array)
+        return {
+            int(i): float(columns.popularity[r]) for i, r in zip(array, rows, strict=True) if r >= 0
+        }
+
+    @staticmethod
+    def _hit(entry: Fused, votes: dict[int, int]) -> Hit:
+        return Hit(
+            item_id=entry.item_id,
+            score=round(entry.score, 6),
+            keyword_rank=entry.ranks.get("keyword"),
+            vector_rank=entry.ranks.get("vector"),
+            vote_count=votes.get(entry.item_id, 0) if "image_votes" in entry.ranks else 0,
+        )
+
+    def _listing(self, kind: Kind, mask: NDArray[np.bool_], sort: Sort) -> list[Hit]:
+        columns = self._columns(kind)
+        rows = np.flatnonzero(mask)
+        key = columns.created[rows] if sort == "newest" else columns.popularity[rows]
+        order = rows[np.argsort(-key.astype(np.float64), kind="stable")]
+        return [Hit(int(columns.ids[r]), 0.0) for r in order[:1000]]
+
+    def _sorted(self, kind: Kind, hits: list[Hit], sort: Sort) -> list[Hit]:
+        if sort == "relevance" or not hits:
+            return hits
+        columns = self._columns(kind)
+        rows = columns.rows_of(np.array([h.item_id for h in hits], dtype=np.int64))
+        key = columns.created[rows] if sort == "newest" else columns.popularity[rows]
+        order = np.argsort(-key.astype(np.float64), kind="stable")
+        return [hits[i] for i in order]
+
+    def search(self, request: SearchRequest, visibility: Visibility) -> dict[Kind, HitPage]:
+        """A page of each requested kind."""
+        query = request.query.strip()
+        query_vector = self.encode(query)
+        pages: dict[Kind, HitPage] = {}
+        for kind in request.kinds:
+            if query:
+                hits = self.rank(
+                    kind, query, visibility, request.filters, query_vector=query_vector
+                )
+            else:
+                mask, _ = self.allowed(kind, visibility, request.filters)
+                hits = self._listing(
+                    kind, mask, "popular" if request.sort == "relevance" else request.sort
+                )
+            hits = self._sorted(kind, hits, request.sort) if query else hits
+            end = request.offset + request.limit
+            pages[kind] = HitPage(
+                hits=hits[request.offset : end],
+                total=len(hits),
+                next_offset=end if end < len(hits) else None,
+            )
+        return pages
+
+    def similar(self, kind: Kind, item_id: int, visibility: Visibility, limit: int) -> list[Hit]:
+        """Items of the same kind nearest to this one (itself excluded)."""
+        index = self._index(kind)
+        if index is None or not bool(index.contains(np.array([item_id], dtype=np.int64))[0]):
+            return []
+        vector = index.get_vectors(np.array([item_id], dtype=np.int64))[0]
+        _mask, allowed = self.allowed(kind, visibility, Filters())
+        if allowed is None:
+            return []
+        result = index.search(vector, limit + 1, allowed=allowed)
+        return [
+            Hit(int(i), round(float(s), 6), vector_rank=rank)
+            for rank, (i, s) in enumerate(zip(result.ids[0], result.scores[0], strict=True))
+            if int(i) != item_id
+        ][:limit]
+
+    def loras_for_image(self, image_id: int, visibility: Visibility, limit: int) -> list[Hit]:
+        """Which LoRAs make this look: LoRAs used by the nearest images, and LoRAs whose own
+        text is nearest to the image's (the image's own links are shown on its page)."""
+        index = self._index("images")
+        lora_index = self._index("loras")
+        ids = np.array([image_id], dtype=np.int64)
+        if index is None or lora_index is None or not bool(index.contains(ids)[0]):
+            return []
+        vector = index.get_vectors(ids)[0]
+        lora_mask, lora_allowed = self.allowed("loras", visibility, Filters())
+        _image_mask, image_allowed = self.allowed(
+            "images", Visibility(3, frozenset(), True), Filters()
+        )
+        assert image_allowed is not None and lora_allowed is not None
+        neighbours = [
+            int(i) for i in index.search(vector, VOTING_IMAGES + 1, allowed=image_allowed).ids[0]
+        ]
+        voted, votes = self.lora_votes(neighbours, lora_mask, frozenset({image_id}))
+        nearest = [
+            int(i) for i in lora_index.search(vector, CANDIDATES, allowed=lora_allowed).ids[0]
+        ]
+        fused = fuse(
+            {"image_votes": voted, "vector": nearest},
+            {"image_votes": self.weights.image_votes, "vector": self.weights.vector},
+            rrf_k=self.weights.rrf_k,
+        )
+        return [self._hit(entry, votes) for entry in fused[:limit]]

@@ -1,0 +1,35 @@
+"""Builds the search service for an app or a command: snapshot, embedder and saved indexes."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import Engine
+
+from atelier.config import Settings
+from atelier.embed.protocol import Embedder
+from atelier.embed.registry import make_embedder
+from atelier.services.indexing import load_vector_indexes
+from atelier.services.search.service import SearchService
+from atelier.services.search.snapshot import load_snapshot
+
+logger = logging.getLogger(__name__)
+
+
+def embedder_for(settings: Settings) -> Embedder:
+    """The configured embedder, caching any derived model files under the data dir."""
+    return make_embedder(settings.embedder, cache_dir=settings.data_dir / "models")
+
+
+def build_search_service(
+    engine: Engine, settings: Settings, embedder: Embedder | None = None
+) -> SearchService:
+    """The service over the current catalog; keyword-only until `atelier index` has run."""
+    with engine.connect() as connection:
+        snapshot = load_snapshot(connection)
+    chosen = embedder or embedder_for(settings)
+    indexes = load_vector_indexes(settings.data_dir, chosen.name)
+    if indexes is None:
+        logger.warning("no vector index for %s yet: search is keyword-only", chosen.name)
+        return SearchService(engine, snapshot, None, None)
+    return SearchService(engine, snapshot, chosen, indexes)

@@ -1,0 +1,74 @@
+"""Onboarding: styles drawn from the catalog with safe sample images, and picks that shape the
+very first feed."""
+
+from __future__ import annotations
+
+from atelier.services.recommendations.onboarding import EXPLICIT_TERMS
+from tests.api.conftest import CsrfClient
+from tests.recommendations.conftest import feed, image_levels, image_tags
+
+
+def test_the_offer_has_styles_with_safe_samples_tags_and_base_models(
+    rec_client: CsrfClient,
+) -> None:
+    response = rec_client.get("/api/onboarding")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert len(body["styles"]) >= 8
+    samples = [s["sample"]["id"] for s in body["styles"] if s["sample"]]
+    assert len(samples) == len(body["styles"])
+    assert set(image_levels(rec_client, samples).values()) == {0}
+    assert all(s["title"] and s["tags"] and s["lora_ids"] for s in body["styles"])
+    assert len(set(s["title"] for s in body["styles"])) == len(body["styles"])
+    assert body["tags"] and body["base_models"]
+
+
+def test_picks_become_preferences_and_finish_onboarding(person: CsrfClient) -> None:
+    style = person.get("/api/onboarding").json()["styles"][0]
+
+    response = person.post(
+        "/api/onboarding",
+        json={"styles": [style["id"]], "tags": ["Watercolor"], "base_models": ["SD 1.5"]},
+    )
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["onboarded"] is True
+    liked = body["preferences"]["liked_tags"]
+    assert liked[0] == "watercolor" and set(style["tags"][:3]) <= set(liked)
+    assert body["preferences"]["base_models"] == ["SD 1.5"]
+    assert person.get("/api/me").json()["onboarded"] is True
+
+
+def test_bad_picks_are_refused(person: CsrfClient, rec_client: CsrfClient) -> None:
+    assert person.post("/api/onboarding", json={"styles": [10_000]}).status_code == 422
+    assert person.post("/api/onboarding", json={"colour": "red"}).status_code == 422
+    assert rec_client.post("/api/onboarding", json={"styles": [0]}).status_code == 401
+    no_csrf = person.post("/api/onboarding", json={}, headers={"X-CSRF-Token": "wrong"})
+    assert no_csrf.status_code == 403
+
+
+def test_picks_shape_the_first_feed(person: CsrfClient, rec_client: CsrfClient) -> None:
+    styles = person.get("/api/onboarding").json()["styles"]
+    style = styles[len(styles) // 2]
+    picked = person.post("/api/onboarding", json={"styles": [style["id"]]}).json()
+    tags = set(picked["preferences"]["liked_tags"])
+
+    mine = feed(person, 20)["data"]
+    popular = feed(rec_client, 20)["data"]
+
+    def matching(items: list[dict]) -> int:  # type: ignore[type-arg]
+        ids = [item["image"]["id"] for item in items]
+        return sum(1 for t in image_tags(person, ids).values() if t & tags)
+
+    assert matching(mine) >= 10 and matching(mine) > matching(popular)
+    assert sum(item["reason"]["kind"] == "tag_match" for item in mine) >= 5
+
+
+def test_the_safe_level_is_not_offered_explicit_terms(rec_client: CsrfClient) -> None:
+    body = rec_client.get("/api/onboarding").json()
+
+    offered = set(body["tags"]) | {t for s in body["styles"] for t in s["tags"]}
+    words = {w for tag in offered for w in tag.split()} | offered
+    assert not words & EXPLICIT_TERMS
