@@ -139,3 +139,18 @@ def test_undoing_a_save_keeps_the_like_and_its_verb() -> None:
     explanation = profile.explain(vectors[3:4])
     assert explanation.ref_item_ids.tolist() == [3]
     assert explanation.kinds.tolist() == [Kind.LIKE]
+
+
+def test_nearest_negative_marks_the_neighbours_of_each_pushed_away_item() -> None:
+    vectors, cluster = clustered_items()
+    profile = ContentProfile(DIM, top_m=2)
+    assert np.all(profile.nearest_negative(vectors) == 0)
+    profile.update(event(0, vectors, Kind.LIKE, 0.0))
+    for t, item in enumerate((5, 10, 15), start=1):  # three dislikes; only two are kept
+        profile.update(event(item, vectors, Kind.DISLIKE, float(t)))
+
+    near = profile.nearest_negative(vectors)
+    assert near[cluster == 2].min() > near[cluster == 0].max()
+    assert near[cluster == 3].min() > near[cluster == 0].max()
+    assert near[10] == pytest.approx(1.0, abs=1e-5)
+    assert near[5] < 0.99  # the oldest dislike was let go

@@ -84,6 +84,10 @@ class ContentProfile:
         # Raw (timestamp, weight, vector) of saves per item, so a later unsave can take exactly
         # that contribution back out.
         self._saves: dict[int, list[tuple[float, float, NDArray[np.float32]]]] = {}
+        # The latest `top_m` pushed-away items themselves: the averaged negative vector alone
+        # barely moves the near-duplicates of one disliked item when it sits close to a liked
+        # one, and "not interested" should mean "fewer like this one".
+        self._neg_vecs: list[NDArray[np.float32]] = []
 
     @classmethod
     def from_events(
@@ -168,6 +172,7 @@ class ContentProfile:
                 self._saves.setdefault(event.item_id, []).append((event.timestamp, raw, vector))
         elif weight < 0:
             self._neg += -weight * vector
+            self._neg_vecs = [*self._neg_vecs[-(self.top_m - 1) :], vector]
 
     def _cancel_saves(self, item_id: int, timestamp: float) -> None:
         saves = self._saves.get(item_id, [])
@@ -230,6 +235,15 @@ class ContentProfile:
         if negative is not None:
             scores -= self.negative_lambda * (rows @ negative)
         return scores
+
+    def nearest_negative(self, item_vectors: ArrayLike) -> NDArray[np.float32]:
+        """Per row, the cosine to the closest item pushed away recently (0 if none)."""
+        rows = _unit_rows(item_vectors, self.dim)
+        if not self._neg_vecs:
+            return np.zeros(rows.shape[0], np.float32)
+        pushed = _unit_rows(np.stack(self._neg_vecs), self.dim)
+        out: NDArray[np.float32] = np.maximum((rows @ pushed.T).max(axis=1), 0.0)
+        return out.astype(np.float32)
 
     def explain(self, item_vectors: ArrayLike) -> Explanation:
         """For each candidate, the remembered positive item with the largest weight x cosine."""

@@ -149,6 +149,11 @@ def content_signals(
         net -= profile.negative_lambda * neg
         # A negative weight: it lowers scores but can never be the largest contribution.
         out.add(Signal("liked_similar", neg, weight=-weight * profile.negative_lambda))
+        # Near-duplicates of a pushed-away item go down hard; the cube keeps the penalty on
+        # the close neighbours instead of spreading it over everything on the same theme.
+        near = profile.nearest_negative(vectors) ** 3
+        net -= near
+        out.add(Signal("liked_similar", near, weight=-weight))
     return net
 
 
