@@ -21,6 +21,25 @@ export interface FrameImage {
   contentLevel: number | null | undefined;
 }
 
+/** An API image (card, preview or detail; snake_case) as the frame wants it. */
+export function frameImage(image: {
+  id: number;
+  url?: string | null;
+  width?: number | null;
+  height?: number | null;
+  blurhash?: string | null;
+  content_level?: number | null;
+}): FrameImage {
+  return {
+    id: image.id,
+    url: image.url,
+    width: image.width,
+    height: image.height,
+    blurhash: image.blurhash,
+    contentLevel: image.content_level,
+  };
+}
+
 export function aspectOf(width: number | null | undefined, height: number | null | undefined): number {
   // height / width; a square when the catalogue does not know the size.
   if (!width || !height || width <= 0 || height <= 0) return 1;

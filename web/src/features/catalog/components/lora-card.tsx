@@ -3,16 +3,16 @@
 import type { ReactElement, ReactNode } from 'react';
 import { Link } from 'react-router';
 
-import { ImageFrame } from '@/components/media/image-frame';
-import { Button } from '@/components/ui/button';
-import { BookmarkIcon, EyeOffIcon, LayersIcon, SparkIcon } from '@/components/ui/icons';
+import { frameImage, ImageFrame } from '@/components/media/image-frame';
+import { LayersIcon, SparkIcon } from '@/components/ui/icons';
 import { paths } from '@/config/paths';
 import { sentence } from '@/lib/text';
 import type { Schemas } from '@/lib/api/types';
 import { useMe } from '@/lib/auth';
 
-import { logInteraction, useNotInterested } from '../api/use-interactions';
-import { useSavedIds, useToggleSave } from '../api/use-saved';
+import { logInteraction } from '../api/use-interactions';
+
+import { CardActions } from './card-actions';
 
 export type CardLora = Pick<Schemas['LoraCardPublic'], 'id' | 'name' | 'creator' | 'base_model'> & {
   preview?: Schemas['LoraCardPublic']['preview'];
@@ -36,9 +36,6 @@ export function LoraCard({
 }): ReactElement {
   const me = useMe();
   const signedIn = Boolean(me.data);
-  const saved = useSavedIds('lora', signedIn).has(lora.id);
-  const toggleSave = useToggleSave();
-  const hide = useNotInterested();
   const ref = { type: 'lora', id: lora.id } as const;
   const href = paths.lora(lora.id);
   const onOpen = (): void => {
@@ -50,14 +47,7 @@ export function LoraCard({
       <div className="lora-card__thumb">
         {lora.preview ? (
           <ImageFrame
-            image={{
-              id: lora.preview.id,
-              url: lora.preview.url,
-              width: lora.preview.width,
-              height: lora.preview.height,
-              blurhash: lora.preview.blurhash,
-              contentLevel: lora.preview.content_level,
-            }}
+            image={frameImage(lora.preview)}
             alt=""
             crop={layout === 'row' ? 1 : 0.75}
             wrap={(picture) => (
@@ -94,31 +84,7 @@ export function LoraCard({
         )}
       </div>
       {signedIn && (
-        <div className="card__actions lora-card__actions" role="group" aria-label="LoRA actions">
-          <Button
-            size="small"
-            variant="ghost"
-            icon
-            className="action action--save"
-            aria-label={saved ? 'Saved' : 'Save'}
-            aria-pressed={saved}
-            title={saved ? 'Remove from favorites' : 'Save to favorites'}
-            onClick={() => toggleSave.mutate({ ...ref, save: !saved })}
-          >
-            <BookmarkIcon filled={saved} />
-          </Button>
-          <Button
-            size="small"
-            variant="ghost"
-            icon
-            className="action action--hide"
-            aria-label="Not interested"
-            title="Not interested: suggest fewer like this"
-            onClick={() => hide.mutate(ref)}
-          >
-            <EyeOffIcon />
-          </Button>
-        </div>
+        <CardActions type="lora" id={lora.id} className="card__actions lora-card__actions" />
       )}
       {footer && <div className="card__extra lora-card__footer">{footer}</div>}
     </article>

@@ -2,7 +2,7 @@
 
 import type { ReactElement } from 'react';
 
-import { ImageFrame } from '@/components/media/image-frame';
+import { frameImage, ImageFrame } from '@/components/media/image-frame';
 import { ExternalIcon } from '@/components/ui/icons';
 import { contentLevelLabel } from '@/config/content-levels';
 import { ItemActions } from '@/features/catalog/components/item-actions';
@@ -18,14 +18,7 @@ export function ImageDetail({ image }: { image: Detail }): ReactElement {
     <article className="detail image-detail">
       <div className="detail__media">
         <ImageFrame
-          image={{
-            id: image.id,
-            url: image.url,
-            width: image.width,
-            height: image.height,
-            blurhash: image.blurhash,
-            contentLevel: image.content_level,
-          }}
+          image={frameImage(image)}
           alt={alt}
           cdnWidth={1200}
           eager

@@ -3,7 +3,7 @@
 import { useMemo, useState, type ReactElement } from 'react';
 import { Link } from 'react-router';
 
-import { ImageFrame } from '@/components/media/image-frame';
+import { frameImage, ImageFrame } from '@/components/media/image-frame';
 import { Button } from '@/components/ui/button';
 import { CopyButton } from '@/components/ui/copy-button';
 import { DownloadIcon, ExternalIcon, LayersIcon } from '@/components/ui/icons';
@@ -48,14 +48,7 @@ export function LoraHeader({ lora }: { lora: Detail }): ReactElement {
       <div className="lora-head__preview">
         {lora.preview ? (
           <ImageFrame
-            image={{
-              id: lora.preview.id,
-              url: lora.preview.url,
-              width: lora.preview.width,
-              height: lora.preview.height,
-              blurhash: lora.preview.blurhash,
-              contentLevel: lora.preview.content_level,
-            }}
+            image={frameImage(lora.preview)}
             alt={`Preview of ${lora.name}`}
             crop={1.25}
             cdnWidth={600}
