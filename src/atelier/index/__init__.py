@@ -1,4 +1,4 @@
-"""Vector indexes behind one protocol: exact, 8-bit scalar-quantised and HNSW, saved on disk."""
+"""Vector indexes behind one protocol: exact, 8-bit quantised, IVF and HNSW, saved on disk."""
 
 from atelier.index.errors import (
     DimensionMismatchError,
@@ -9,6 +9,7 @@ from atelier.index.errors import (
 )
 from atelier.index.exact import ExactIndex
 from atelier.index.faiss_hnsw import FaissHnswFlatIndex, FaissHnswIndex
+from atelier.index.faiss_ivf import FaissIvfIndex
 from atelier.index.faiss_sq8 import FaissSQ8Index
 from atelier.index.filter import AllowedSet
 from atelier.index.protocol import SearchResult, VectorIndex
@@ -22,6 +23,7 @@ __all__ = [
     "ExactIndex",
     "FaissHnswFlatIndex",
     "FaissHnswIndex",
+    "FaissIvfIndex",
     "FaissSQ8Index",
     "IndexFormatError",
     "InvalidInputError",

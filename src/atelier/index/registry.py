@@ -9,11 +9,15 @@ from atelier.index._persist import read_manifest
 from atelier.index.errors import InvalidInputError, UnknownIndexKindError
 from atelier.index.exact import ExactIndex
 from atelier.index.faiss_hnsw import FaissHnswFlatIndex, FaissHnswIndex
+from atelier.index.faiss_ivf import FaissIvfIndex
 from atelier.index.faiss_sq8 import FaissSQ8Index
 from atelier.index.protocol import VectorIndex
 
-_KINDS: dict[str, type[ExactIndex] | type[FaissSQ8Index] | type[FaissHnswIndex]] = {
-    cls.kind: cls for cls in (ExactIndex, FaissSQ8Index, FaissHnswIndex, FaissHnswFlatIndex)
+_KINDS: dict[
+    str, type[ExactIndex] | type[FaissSQ8Index] | type[FaissHnswIndex] | type[FaissIvfIndex]
+] = {
+    cls.kind: cls
+    for cls in (ExactIndex, FaissSQ8Index, FaissIvfIndex, FaissHnswIndex, FaissHnswFlatIndex)
 }
 
 INDEX_KINDS: tuple[str, ...] = tuple(_KINDS)
@@ -32,7 +36,7 @@ def _index_class(kind: str) -> Callable[..., VectorIndex]:
 def make_index(kind: str, dim: int, **params: int) -> VectorIndex:
     """A new empty index of `kind` (one of INDEX_KINDS) for `dim`-d vectors.
 
-    `params` go to the kind's constructor (HNSW: m, ef_construction, ef_search).
+    `params` go to the kind's constructor (HNSW: m, ef_construction, ef_search; IVF: nprobe).
     """
     cls = _index_class(kind)
     try:
