@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from atelier.db.models import ModelVersion
+from atelier.services.favorites import lora_cards
 from atelier.services.visibility import Visibility
 from tests.api.conftest import CsrfClient
 from tests.recommendations.conftest import act, service_of, state_of, suggestions
@@ -69,3 +71,22 @@ def test_a_rare_base_model_still_gets_a_full_page(person: CsrfClient) -> None:
     assert person.patch("/api/me/preferences", json={"base_models": [rare]}).status_code == 200
 
     assert len(suggestions(person, 10)["data"]) == 10
+
+
+def test_cached_cards_never_show_a_preview_above_the_viewers_level(
+    rec_app: FastAPI, person: CsrfClient
+) -> None:
+    """Cards are cached per viewer level: one opened to every level sees the LoRAs first,
+    and a safe viewer asking for the same LoRAs still gets safe previews only."""
+    opened = CsrfClient(rec_app)
+    opened.register()
+    assert opened.patch("/api/me/preferences", json={"max_content_level": 3}).status_code == 200
+    service = service_of(person)
+    mature = [int(i) for i in service.catalog.lora_ids[service.catalog.lora_popular_order[:50]]]
+    with state_of(opened).sessions() as db:
+        seen = service._cached_lora_cards(db, mature, Visibility(3, frozenset(), True))
+        safe = service._cached_lora_cards(db, mature, Visibility())
+        direct = lora_cards(db, mature, Visibility())
+
+    assert seen and safe == direct
+    assert all(card.preview is None or card.preview.content_level == 0 for card in safe.values())

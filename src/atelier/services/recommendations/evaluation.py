@@ -57,8 +57,12 @@ class CreatorSplit:
         return len(self.creators)
 
 
-def creator_split(connection: Connection, catalog: RecCatalog) -> CreatorSplit:
-    """Build the split from the catalog tables (a few queries)."""
+def creator_split(connection: Connection, catalog: RecCatalog, *, back: int = 0) -> CreatorSplit:
+    """Build the split from the catalog tables (a few queries).
+
+    `back` = 1 holds out each creator's second-latest version instead (and drops the latest):
+    a validation split that weights can be tuned on without looking at the test targets.
+    """
     posted = connection.execute(
         select(Image.id, Image.posted_version_id, ModelVersion.created_at, Model.creator, Model.id)
         .join(ModelVersion, ModelVersion.id == Image.posted_version_id)
@@ -95,7 +99,8 @@ def creator_split(connection: Connection, catalog: RecCatalog) -> CreatorSplit:
             ),
             key=lambda v: (v[0], v[1]),
         )
-        last = max((i for i, v in enumerate(ordered) if v[2]), default=-1)
+        with_loras = [i for i, v in enumerate(ordered) if v[2]]
+        last = with_loras[-1 - back] if len(with_loras) > back else -1
         if last < 1:
             continue
         # The history: LoRAs used before, and the creator's own earlier LoRAs (which say

@@ -126,8 +126,12 @@ def gather_evidence(
     lora_rows = items[~is_image] - n_images
     direct_score[lora_rows] = DIRECT_LORA_WEIGHT * confidence[~is_image]
     direct_kind[lora_rows] = agg.top_kind[~is_image]
-    favour = (lora_evidence.scores + direct_score).astype(np.float32)
-    direct = (direct_score > 0) & (direct_score >= lora_evidence.scores)
+    # Every LoRA behind a liked image gets credit, but a helper used in a tenth of the catalog
+    # turns up in liked images by chance; weighed by specificity, the LoRA that really makes
+    # the look the person likes leads their favour (and the feed) after a like or two.
+    from_images = lora_evidence.scores * catalog.lora_specificity
+    favour = (from_images + direct_score).astype(np.float32)
+    direct = (direct_score > 0) & (direct_score >= from_images)
 
     order = np.argsort(-confidence, kind="stable")
     top_items = items[order][confidence[order] > 0][:TOP_ITEMS]
