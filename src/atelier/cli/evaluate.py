@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -17,7 +18,7 @@ from atelier.services.search.evaluation import (
     rankings_for,
     tune_weights,
 )
-from atelier.services.search.fusion import save_tuned_weights
+from atelier.services.search.fusion import SETTING_KEYS, save_tuned_weights
 from atelier.services.search.setup import build_search_service
 from atelier.services.visibility import Visibility
 
@@ -40,11 +41,22 @@ def _table(evaluations: list[Evaluation]) -> str:
     )
 
 
+def _weights_text(evaluations: list[Evaluation]) -> str:
+    return "; ".join(
+        f"{e.setting} `keyword={e.weights.keyword:g}, vector={e.weights.vector:g}, "
+        f"image_votes={e.weights.image_votes:g}, rrf_k={e.weights.rrf_k:g}`"
+        for e in evaluations
+    )
+
+
 @app.command("search")
 def search(
     queries: Annotated[int, typer.Option(help="held-out queries per setting")] = 1000,
     tune: Annotated[
         bool, typer.Option(help="tune fusion weights on the tuning split first")
+    ] = True,
+    save: Annotated[
+        bool, typer.Option(help="save the tuned weights as the ones the app ships with")
     ] = True,
     write: Annotated[bool, typer.Option(help="write docs/benchmarks.md")] = True,
     section: Annotated[str, typer.Option(help="section of docs/benchmarks.md")] = "search-quality",
@@ -57,15 +69,17 @@ def search(
         console.print("[red]No vector index yet:[/] run `atelier index` first.")
         raise typer.Exit(1)
     started = time.perf_counter()
-    if tune:
-        with engine().connect() as connection:
-            tuning = build_split(connection, max_level=3, part="tune", size=queries // 2)
-        weights = tune_weights(rankings_for(service, tuning, SETTINGS["all content"]), tuning)
-        save_tuned_weights(weights)
-        service.weights = weights
-        console.print(f"tuned on {len(tuning)} queries: {weights}")
     evaluations = []
     for name, visibility in SETTINGS.items():
+        if tune:
+            # Each setting is tuned on its own tuning split (buckets the test split never uses).
+            with engine().connect() as connection:
+                tuning = build_split(
+                    connection, max_level=visibility.max_level, part="tune", size=queries // 2
+                )
+            weights = tune_weights(rankings_for(service, tuning, visibility), tuning)
+            service.weights = replace(service.weights, **{SETTING_KEYS[name]: weights})
+            console.print(f"{name}: tuned on {len(tuning)} queries: {weights}")
         with engine().connect() as connection:
             split = build_split(
                 connection, max_level=visibility.max_level, part="test", size=queries
@@ -75,9 +89,12 @@ def search(
         ) as bar:
             task = bar.add_task(name, total=len(split))
             progress = lambda n, task=task: bar.update(task, completed=n)  # noqa: E731
+            weights = service.weights.for_level(visibility.max_level)
             evaluations.append(
-                evaluate(service, split, visibility, service.weights, name, on_progress=progress)
+                evaluate(service, split, visibility, weights, name, on_progress=progress)
             )
+    if tune and save:
+        save_tuned_weights(service.weights)
     table = _table(evaluations)
     console.print(table)
     minutes = (time.perf_counter() - started) / 60
@@ -87,8 +104,8 @@ def search(
             f"## Search quality (`atelier eval search`){': ' + catalog if catalog else ''}\n\n"
             f"Held-out split of the catalog, embedder `{config.embedder}`, "
             f"{evaluations[0].queries} test queries (all content) and "
-            f"{evaluations[1].queries} (PG only); fusion weights "
-            f"tuned on a separate tuning split: `{service.weights}`. Task A: rank LoRAs from a "
+            f"{evaluations[1].queries} (PG only); fusion weights tuned per setting on a "
+            f"separate tuning split: {_weights_text(evaluations)}. Task A: rank LoRAs from a "
             "held-out image's prompt (its `<lora:>` tags and the target LoRAs' trigger words "
             "removed); hit@10 and MRR of the LoRAs it really used, excluding the model it is "
             "posted under. Task B: rank images from the prompt; hit@10 and recall@20 of images "

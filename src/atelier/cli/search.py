@@ -63,7 +63,7 @@ def index(
                 on_progress=lambda done, total: progress.update(task, completed=done, total=total),
             )  # fmt: skip
     else:
-        rebuild_fulltext(engine())
+        rebuild_fulltext(engine(), config.data_dir)
         build_vector_indexes(engine(), embedder, config.data_dir, config.vector_index)
     console.print(f"indexes ready under {config.data_dir / 'index'}")
 

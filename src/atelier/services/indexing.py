@@ -20,6 +20,7 @@ from atelier.embed.protocol import Embedder
 from atelier.index.protocol import VectorIndex
 from atelier.index.registry import load_index, make_index
 from atelier.services.documents import ItemText, image_texts, lora_texts
+from atelier.services.search.keyword import save_keyword_indexes
 
 logger = logging.getLogger(__name__)
 
@@ -170,14 +171,25 @@ def load_vector_indexes(data_dir: Path, embedder: str) -> dict[str, VectorIndex]
     return indexes
 
 
-def rebuild_fulltext(engine: Engine) -> tuple[int, int]:
-    """Replace the keyword tables with the catalog's current texts."""
+def keyword_dir(data_dir: Path) -> Path:
+    """Where the in-memory keyword (BM25) indexes are saved."""
+    return data_dir / "index" / "keyword"
+
+
+def rebuild_fulltext(engine: Engine, data_dir: Path | None = None) -> tuple[int, int]:
+    """Replace the keyword tables with the catalog's current texts, and with `data_dir` also
+    save the in-memory BM25 indexes built from them that serving loads."""
     with engine.connect() as connection:
         images = [(text.item_id, keywords) for text, keywords in image_texts(connection)]
         loras = [document for _text, document in lora_texts(connection)]
     with engine.begin() as connection:
         fulltext.rebuild(connection, images, loras)
-    return len(images), len(loras)
+    counts = len(images), len(loras)
+    if data_dir is not None:
+        del images, loras  # the BM25 build needs the memory more
+        with engine.connect() as connection:
+            save_keyword_indexes(connection, keyword_dir(data_dir))
+    return counts
 
 
 def _catalog_version(engine: Engine) -> int:
@@ -216,7 +228,7 @@ def refresh_search_indexes(
     """Embed what changed, rebuild keyword and vector indexes, and remember the catalog version."""
     version = _catalog_version(engine)
     counts = embed_catalog(engine, embedder, on_progress=on_progress)
-    rebuild_fulltext(engine)
+    rebuild_fulltext(engine, data_dir)
     build_vector_indexes(engine, embedder, data_dir, kind)
     path = _state_path(data_dir, embedder.name)
     path.parent.mkdir(parents=True, exist_ok=True)

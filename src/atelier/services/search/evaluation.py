@@ -119,7 +119,12 @@ def build_split(connection: Connection, *, max_level: int, part: str, size: int)
 def signal_rankings(
     service: SearchService, item: HeldOut, visibility: Visibility, held_out_ids: frozenset[int]
 ) -> SignalRankings:
-    """Keyword, vector and vote rankings for one held-out query."""
+    """Keyword, vector and vote rankings for one held-out query.
+
+    The votes come from the images the service would fuse for this setting, under the
+    weights it holds now; only the final fusion is re-weighted while tuning.
+    """
+    weights = service.weights.for_level(visibility.max_level)
     vector = service.encode(item.query)
     result = SignalRankings()
     filters = Filters()
@@ -128,7 +133,7 @@ def signal_rankings(
     result.loras["keyword"] = service.keyword_ranking("loras", item.query, lora_mask)
     result.loras["vector"] = service.vector_ranking("loras", vector, lora_allowed)
     all_mask, all_allowed = service.allowed("images", Visibility(3, frozenset(), True), filters)
-    voters = service.image_ranking(item.query, all_mask, all_allowed, vector)
+    voters = service.image_ranking(item.query, all_mask, all_allowed, vector, weights)
     result.loras["image_votes"], _ = service.lora_votes(voters, lora_mask, held_out_ids)
     result.images["keyword"] = service.keyword_ranking("images", item.query, image_mask)
     result.images["vector"] = service.vector_ranking("images", vector, image_allowed)
@@ -199,12 +204,16 @@ class Evaluation:
     weights: FusionWeights
 
 
+# The grid `tune_weights` searches; vector stays 1.0, since only ratios matter to RRF.
+KEYWORD_WEIGHTS = (0.25, 0.5, 1.0, 2.0, 4.0)
+VOTE_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
+RRF_KS = (5.0, 10.0, 30.0, 60.0)
+
+
 def tune_weights(per_query: Sequence[SignalRankings], split: Sequence[HeldOut]) -> FusionWeights:
     """The weighting with the best combined hit@10 of both tasks on the tuning split."""
     best: tuple[float, FusionWeights] | None = None
-    for keyword, votes, rrf_k in product(
-        (0.25, 0.5, 1.0, 2.0), (0.0, 0.5, 1.0, 2.0, 4.0), (10.0, 60.0)
-    ):
+    for keyword, votes, rrf_k in product(KEYWORD_WEIGHTS, VOTE_WEIGHTS, RRF_KS):
         weights = FusionWeights(keyword=keyword, vector=1.0, image_votes=votes, rrf_k=rrf_k)
         a = _task_a([_fused(r.loras, weights) for r in per_query], split)
         b = _task_b([_fused(r.images, weights) for r in per_query], split)

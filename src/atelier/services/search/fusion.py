@@ -24,22 +24,57 @@ class FusionWeights:
     popularity: float = 0.1
 
 
-# Written by `atelier eval search --tune` from the tuning split; read at start-up.
+@dataclass(frozen=True, slots=True)
+class TunedWeights:
+    """Fusion weights per content setting, each tuned on its own tuning split.
+
+    PG-only viewers search a smaller, differently worded part of the catalog (prompts of safe
+    images lean on scenery and style words, where meaning helps more than exact words), so the
+    balance that suits all content is not the one that suits them.
+    """
+
+    all_content: FusionWeights = field(default_factory=FusionWeights)
+    pg_only: FusionWeights = field(default_factory=FusionWeights)
+
+    def for_level(self, max_level: int) -> FusionWeights:
+        """The weights for a viewer who may see content up to `max_level` (0 is PG)."""
+        return self.pg_only if max_level <= 0 else self.all_content
+
+
+SETTING_KEYS = {"all content": "all_content", "PG only": "pg_only"}
+# Written by `atelier eval search --tune` from the tuning splits; read at start-up.
 TUNED_WEIGHTS = Path(__file__).with_name("tuned_weights.json")
 
 
-def load_tuned_weights(path: Path = TUNED_WEIGHTS) -> FusionWeights:
-    """The tuned weights, or the defaults before any tuning ran."""
-    if not path.is_file():
-        return FusionWeights()
-    values = json.loads(path.read_text(encoding="utf-8"))
+def _weights(values: Mapping[str, object]) -> FusionWeights:
     known = set(FusionWeights.__dataclass_fields__)
-    return FusionWeights(**{k: float(v) for k, v in values.items() if k in known})
+    return FusionWeights(**{k: float(str(v)) for k, v in values.items() if k in known})
 
 
-def save_tuned_weights(weights: FusionWeights, path: Path = TUNED_WEIGHTS) -> None:
+def load_tuned_weights(path: Path = TUNED_WEIGHTS) -> TunedWeights:
+    """The tuned weights, or the defaults before any tuning ran.
+
+    A file of one flat weighting (the format before per-setting tuning) applies to both.
+    """
+    if not path.is_file():
+        return TunedWeights()
+    values = json.loads(path.read_text(encoding="utf-8"))
+    if not any(isinstance(v, dict) for v in values.values()):
+        flat = _weights(values)
+        return TunedWeights(flat, flat)
+    defaults = TunedWeights()
+    return TunedWeights(
+        **{
+            attribute: _weights(values[name]) if name in values else getattr(defaults, attribute)
+            for name, attribute in SETTING_KEYS.items()
+        }
+    )
+
+
+def save_tuned_weights(weights: TunedWeights, path: Path = TUNED_WEIGHTS) -> None:
     """Store tuned weights next to the code that reads them (they ship with the package)."""
-    path.write_text(json.dumps(asdict(weights), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    body = {name: asdict(getattr(weights, attr)) for name, attr in SETTING_KEYS.items()}
+    path.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 @dataclass(slots=True)

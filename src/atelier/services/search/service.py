@@ -18,13 +18,16 @@ from atelier.db import fulltext
 from atelier.embed.protocol import Embedder
 from atelier.index.filter import AllowedSet
 from atelier.index.protocol import VectorIndex
+from atelier.services.search.cache import LruCache
 from atelier.services.search.fusion import (
     Fused,
     FusionWeights,
+    TunedWeights,
     fuse,
     load_tuned_weights,
     top_k,
 )
+from atelier.services.search.keyword import KeywordIndex
 from atelier.services.search.snapshot import CatalogSnapshot, Filters, ItemColumns
 from atelier.services.visibility import Visibility
 
@@ -33,6 +36,7 @@ Sort = Literal["relevance", "newest", "popular"]
 CANDIDATES = 300
 VOTING_IMAGES = 100
 _ALLOWED_CACHE = 128
+_QUERY_CACHE = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,17 +92,24 @@ class SearchService:
         snapshot: CatalogSnapshot,
         embedder: Embedder | None,
         indexes: dict[str, VectorIndex] | None,
-        weights: FusionWeights | None = None,
+        weights: TunedWeights | FusionWeights | None = None,
+        keyword: dict[str, KeywordIndex] | None = None,
     ) -> None:
         self.engine = engine
+        # In-memory BM25 when `atelier index` saved it; otherwise the database's full text.
+        self.keyword = keyword or {}
         self.snapshot = snapshot
         self.embedder = embedder
         self.indexes = indexes or {}
+        if isinstance(weights, FusionWeights):
+            weights = TunedWeights(weights, weights)
         self.weights = weights or load_tuned_weights()
         self._allowed: OrderedDict[
             tuple[object, ...], tuple[NDArray[np.bool_], AllowedSet | None]
         ] = OrderedDict()
         self._lock = threading.Lock()
+        self._vectors: LruCache[NDArray[np.float32]] = LruCache(_QUERY_CACHE)
+        self._keyword: LruCache[NDArray[np.int64]] = LruCache(_QUERY_CACHE)
 
     @property
     def semantic(self) -> bool:
@@ -132,18 +143,33 @@ class SearchService:
         return mask, resolved
 
     def keyword_ranking(self, kind: Kind, query: str, mask: NDArray[np.bool_]) -> list[int]:
-        with self.engine.connect() as connection:
-            found = (
-                fulltext.search_images(connection, query, CANDIDATES * 3)
-                if kind == "images"
-                else fulltext.search_loras(connection, query, CANDIDATES * 3)
-            )
-        if not found:
+        ids = self._keyword.get_or_compute((kind, query), lambda: self._keyword_ids(kind, query))
+        if ids.size == 0:
             return []
-        ids = np.array([i for i, _ in found], dtype=np.int64)
         rows = self._columns(kind).rows_of(ids)
         keep = (rows >= 0) & mask[np.maximum(rows, 0)]
         return [int(i) for i in ids[keep][:CANDIDATES]]
+
+    def _keyword_ids(self, kind: Kind, query: str) -> NDArray[np.int64]:
+        """Full-text matches before any filter, best first (cached: filters vary, text less)."""
+        limit = CANDIDATES * 3
+        index = self.keyword.get(kind)
+        if index is not None:
+            ids = index.search(query, limit)
+            if kind == "loras" and ids.size:
+                # As fulltext.search_loras does: an exact name first, whatever BM25 says.
+                exact = np.array(index.exact_names(query), dtype=np.int64)
+                ids = np.concatenate([exact, ids[~np.isin(ids, exact)]])[:limit]
+        else:
+            with self.engine.connect() as connection:
+                found = (
+                    fulltext.search_images(connection, query, limit)
+                    if kind == "images"
+                    else fulltext.search_loras(connection, query, limit)
+                )
+            ids = np.array([i for i, _ in found], dtype=np.int64)
+        ids.flags.writeable = False
+        return ids
 
     def vector_ranking(
         self, kind: Kind, query_vector: NDArray[np.float32] | None, allowed: AllowedSet | None
@@ -181,8 +207,9 @@ class SearchService:
         """The query's vector, or None when the vector path is off or the query is blank."""
         if not self.semantic or not query.strip():
             return None
-        assert self.embedder is not None
-        return self.embedder.encode_query(query)
+        embedder = self.embedder
+        assert embedder is not None
+        return self._vectors.get_or_compute(query, lambda: _frozen(embedder.encode_query(query)))
 
     def rank(
         self,
@@ -196,6 +223,7 @@ class SearchService:
         signals: tuple[str, ...] = ("keyword", "vector", "image_votes"),
     ) -> list[Hit]:
         """Every candidate of `kind` for the query, fused and best first."""
+        weights = self.weights.for_level(visibility.max_level)
         mask, allowed = self.allowed(kind, visibility, filters)
         rankings: dict[str, list[int]] = {}
         if "keyword" in signals:
@@ -207,18 +235,18 @@ class SearchService:
             image_mask, image_allowed = self.allowed(
                 "images", Visibility(3, frozenset(), True), Filters()
             )
-            matching = self.image_ranking(query, image_mask, image_allowed, query_vector)
+            matching = self.image_ranking(query, image_mask, image_allowed, query_vector, weights)
             rankings["image_votes"], votes = self.lora_votes(matching, mask, exclude_images)
         columns = self._columns(kind)
         candidates = {i for ranking in rankings.values() for i in ranking}
         popularity = self._popularity(columns, candidates)
         fused = fuse(
             rankings,
-            {"keyword": self.weights.keyword, "vector": self.weights.vector,
-             "image_votes": self.weights.image_votes},
-            rrf_k=self.weights.rrf_k,
+            {"keyword": weights.keyword, "vector": weights.vector,
+             "image_votes": weights.image_votes},
+            rrf_k=weights.rrf_k,
             popularity=popularity,
-            popularity_weight=self.weights.popularity,
+            popularity_weight=weights.popularity,
         )  # fmt: skip
         hits = [self._hit(entry, votes) for entry in fused]
         if kind == "loras" and "keyword" in signals:
@@ -227,8 +255,12 @@ class SearchService:
 
     def _exact_names_first(self, query: str, hits: list[Hit], mask: NDArray[np.bool_]) -> list[Hit]:
         # Someone who types a LoRA's exact name wants that LoRA, whatever the fusion says.
-        with self.engine.connect() as connection:
-            exact = fulltext.exact_lora_names(connection, query)
+        index = self.keyword.get("loras")
+        if index is not None:
+            exact = index.exact_names(query)
+        else:
+            with self.engine.connect() as connection:
+                exact = fulltext.exact_lora_names(connection, query)
         if not exact:
             return hits
         rows = self.snapshot.loras.rows_of(np.array(exact, dtype=np.int64))
@@ -242,15 +274,17 @@ class SearchService:
         mask: NDArray[np.bool_],
         allowed: AllowedSet | None,
         query_vector: NDArray[np.float32] | None,
+        weights: FusionWeights,
     ) -> list[int]:
+        """Images for the query, keyword and vector fused: the voters for LoRA rankings."""
         rankings = {
             "keyword": self.keyword_ranking("images", query, mask),
             "vector": self.vector_ranking("images", query_vector, allowed),
         }
         fused = fuse(
             rankings,
-            {"keyword": self.weights.keyword, "vector": self.weights.vector},
-            rrf_k=self.weights.rrf_k,
+            {"keyword": weights.keyword, "vector": weights.vector},
+            rrf_k=weights.rrf_k,
         )
         return [entry.item_id for entry in fused]
 
@@ -351,9 +385,16 @@ class SearchService:
         nearest = [
             int(i) for i in lora_index.search(vector, CANDIDATES, allowed=lora_allowed).ids[0]
         ]
+        weights = self.weights.for_level(visibility.max_level)
         fused = fuse(
             {"image_votes": voted, "vector": nearest},
-            {"image_votes": self.weights.image_votes, "vector": self.weights.vector},
-            rrf_k=self.weights.rrf_k,
+            {"image_votes": weights.image_votes, "vector": weights.vector},
+            rrf_k=weights.rrf_k,
         )
         return [self._hit(entry, votes) for entry in fused[:limit]]
+
+
+def _frozen(vector: NDArray[np.float32]) -> NDArray[np.float32]:
+    # Cached arrays are shared between requests: make accidental in-place edits fail loudly.
+    vector.flags.writeable = False
+    return vector

@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 from atelier.config import Settings
 from atelier.embed.protocol import Embedder
 from atelier.embed.registry import make_embedder
-from atelier.services.indexing import load_vector_indexes
+from atelier.services.indexing import keyword_dir, load_vector_indexes
+from atelier.services.search.keyword import load_saved_keyword_indexes
 from atelier.services.search.service import SearchService
 from atelier.services.search.snapshot import load_snapshot
 
@@ -28,8 +29,9 @@ def build_search_service(
     with engine.connect() as connection:
         snapshot = load_snapshot(connection)
     chosen = embedder or embedder_for(settings)
+    keyword = load_saved_keyword_indexes(keyword_dir(settings.data_dir))
     indexes = load_vector_indexes(settings.data_dir, chosen.name)
     if indexes is None:
         logger.warning("no vector index for %s yet: search is keyword-only", chosen.name)
-        return SearchService(engine, snapshot, None, None)
-    return SearchService(engine, snapshot, chosen, indexes)
+        return SearchService(engine, snapshot, None, None, keyword=keyword)
+    return SearchService(engine, snapshot, chosen, indexes, keyword=keyword)

@@ -1,0 +1,307 @@
+"""In-memory BM25 over the full-text tables: FTS5's ranking in milliseconds instead of 200.
+
+SQLite FTS5 answers an OR query by scoring every row that matches any term, and prompts share
+their words ("1girl", "detailed", "portrait"), so a prompt-like query scores most of the 180k
+images and takes 150-300 ms. Here each term's postings carry a precomputed BM25 weight, so a
+query is a weighted bincount over its terms' postings and a partial sort: a few milliseconds.
+The scores follow FTS5's bm25() (k1 1.2, b 0.75, the same idf and per-column weights), so
+rankings match the database's up to ties. Built from the FTS tables by `atelier index` and
+saved next to the vector indexes, so serving only loads arrays.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import Connection, text
+
+from atelier.db.fulltext import query_terms
+
+logger = logging.getLogger(__name__)
+
+K1 = 1.2
+B = 0.75
+# FTS5's unicode61 tokenizer: runs of letters and digits, case-folded, diacritics removed.
+_TOKEN = re.compile(r"[^\W_]+")
+# Column weights of the LoRA table, as fulltext._ranked_loras passes them to bm25().
+LORA_COLUMNS = {"name": 10.0, "triggers": 8.0, "tags": 4.0, "creator": 2.0, "body": 1.0}
+
+
+def fold(word: str) -> str:
+    """Lower-cased, with diacritics removed, as unicode61 (remove_diacritics 2) indexes it."""
+    word = word.lower()
+    if word.isascii():
+        return word
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def tokens(body: str) -> list[str]:
+    """The indexed words of a text."""
+    return [fold(t) for t in _TOKEN.findall(body)] if not body.isascii() else _ascii(body)
+
+
+def _ascii(body: str) -> list[str]:
+    return _TOKEN.findall(body.lower())
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    """Postings of one text column: for term t, rows[starts[t]:starts[t+1]] and their
+    BM25 term-frequency factors."""
+
+    starts: NDArray[np.int64]
+    rows: NDArray[np.int32]
+    factors: NDArray[np.float32]
+
+
+class _Builder:
+    """Accumulates (term, row, tf) triples for one column, then turns them into postings."""
+
+    def __init__(self, vocabulary: dict[str, int]) -> None:
+        self.vocabulary = vocabulary
+        self.terms: list[NDArray[np.int32]] = []
+        self.rows: list[NDArray[np.int32]] = []
+        self.counts: list[NDArray[np.int32]] = []
+        self.lengths: list[int] = []
+
+    def add(self, row: int, words: list[str]) -> None:
+        self.lengths.append(len(words))
+        if not words:
+            return
+        vocabulary = self.vocabulary
+        codes = np.fromiter(
+            (vocabulary.setdefault(w, len(vocabulary)) for w in words), np.int32, len(words)
+        )
+        distinct, counts = np.unique(codes, return_counts=True)
+        self.terms.append(distinct.astype(np.int32))
+        self.rows.append(np.full(distinct.size, row, np.int32))
+        self.counts.append(counts.astype(np.int32))
+
+    def build(self, n_terms: int) -> _Column:
+        lengths = np.asarray(self.lengths, np.float32)
+        if not self.terms:
+            empty = np.empty(0, np.int32)
+            return _Column(np.zeros(n_terms + 1, np.int64), empty, np.empty(0, np.float32))
+        terms = np.concatenate(self.terms)
+        rows = np.concatenate(self.rows)
+        tf = np.concatenate(self.counts).astype(np.float32)
+        average = float(lengths.mean()) or 1.0
+        norm = K1 * (1 - B + B * lengths[rows] / average)
+        factors = (tf * (K1 + 1) / (tf + norm)).astype(np.float32)
+        order = np.argsort(terms, kind="stable")
+        starts = np.zeros(n_terms + 1, np.int64)
+        np.cumsum(np.bincount(terms, minlength=n_terms), out=starts[1:])
+        return _Column(starts, rows[order], factors[order])
+
+
+class KeywordIndex:
+    """BM25 over one or more weighted text columns of the same rows (items)."""
+
+    def __init__(
+        self,
+        ids: NDArray[np.int64],
+        vocabulary: dict[str, int],
+        idf: NDArray[np.float32],
+        columns: Sequence[tuple[float, _Column]],
+        names: Sequence[str] | None = None,
+    ) -> None:
+        self.ids = ids
+        self._vocabulary = vocabulary
+        self._idf = idf
+        self._columns = list(columns)
+        self._names = list(names) if names is not None else None
+        # Whole names, normalised like the query, for "type a LoRA's name, get that LoRA".
+        self._exact: dict[str, list[int]] = {}
+        for item_id, name in zip(ids, names, strict=True) if names is not None else ():
+            if name:
+                self._exact.setdefault(" ".join(name.split()).lower(), []).append(int(item_id))
+
+    @classmethod
+    def build(
+        cls,
+        ids: Sequence[int],
+        documents: Iterable[Sequence[str]],
+        weights: Sequence[float],
+        names: Sequence[str] | None = None,
+    ) -> KeywordIndex:
+        """An index over `documents` (one tuple of column texts per id, in id order); `names`,
+        when given, are matched whole by `exact_names`."""
+        vocabulary: dict[str, int] = {}
+        builders = [_Builder(vocabulary) for _ in weights]
+        for row, columns in enumerate(documents):
+            for builder, body in zip(builders, columns, strict=True):
+                builder.add(row, tokens(body or ""))
+        n_terms = len(vocabulary)
+        built = [builder.build(n_terms) for builder in builders]
+        # Document frequency counts rows matching a term in any column, as FTS5's does.
+        matched = np.concatenate(
+            [np.repeat(np.arange(n_terms), np.diff(c.starts)) for c in built]
+        ).astype(np.int64)
+        row_of = np.concatenate([c.rows for c in built]).astype(np.int64)
+        pairs = np.unique(matched * max(len(ids), 1) + row_of)
+        df = np.bincount(pairs // max(len(ids), 1), minlength=n_terms).astype(np.float64)
+        n = float(len(ids))
+        idf = np.log((n - df + 0.5) / (df + 0.5))
+        # FTS5 floors a non-positive idf (terms in over half the rows) at 1e-6.
+        idf = np.where(idf <= 0, 1e-6, idf).astype(np.float32)
+        return cls(
+            np.asarray(ids, np.int64),
+            vocabulary,
+            idf,
+            list(zip(weights, built, strict=True)),
+            names,
+        )
+
+    def __len__(self) -> int:
+        return int(self.ids.size)
+
+    def exact_names(self, query: str) -> list[int]:
+        """Items whose name is exactly the query, ignoring case and spacing (at most 5)."""
+        return self._exact.get(" ".join(query.split()).lower(), [])[:5]
+
+    def search(self, query: str, limit: int) -> NDArray[np.int64]:
+        """Ids of the best `limit` items by BM25 (any term may match), best first; ties by id."""
+        codes = [
+            code
+            for term in query_terms(query)
+            if (code := self._vocabulary.get(fold(term))) is not None
+        ]
+        if not codes or limit <= 0:
+            return np.empty(0, np.int64)
+        rows: list[NDArray[np.int32]] = []
+        weights: list[NDArray[np.float32]] = []
+        for weight, column in self._columns:
+            for code in dict.fromkeys(codes):
+                start, stop = int(column.starts[code]), int(column.starts[code + 1])
+                if stop > start:
+                    rows.append(column.rows[start:stop])
+                    weights.append(column.factors[start:stop] * (weight * self._idf[code]))
+        if not rows:
+            return np.empty(0, np.int64)
+        scores = np.bincount(np.concatenate(rows), np.concatenate(weights), minlength=self.ids.size)
+        matched = np.flatnonzero(scores)
+        if matched.size > limit:
+            # Everything scoring at least the limit-th best, so ties at the edge break by id.
+            edge = -np.partition(-scores[matched], limit - 1)[limit - 1]
+            matched = matched[scores[matched] >= edge]
+        order = np.lexsort((matched, -scores[matched]))[:limit]
+        found: NDArray[np.int64] = self.ids[matched[order]]
+        return found
+
+    def nbytes(self) -> int:
+        """Approximate size of the arrays (the vocabulary dict not counted)."""
+        arrays: list[NDArray[np.generic]] = [self.ids, self._idf]
+        for _, column in self._columns:
+            arrays += [column.starts, column.rows, column.factors]
+        return sum(a.nbytes for a in arrays)
+
+    def save(self, path: Path) -> None:
+        """Write the arrays to one .npz (no pickle), atomically."""
+        terms = sorted(self._vocabulary, key=self._vocabulary.__getitem__)
+        arrays: dict[str, NDArray[np.generic]] = {
+            "ids": self.ids,
+            "idf": self._idf,
+            # Terms never contain a newline (they are runs of letters and digits).
+            "terms": np.frombuffer("\n".join(terms).encode(), np.uint8),
+            "weights": np.array([w for w, _ in self._columns], np.float64),
+        }
+        for number, (_, column) in enumerate(self._columns):
+            arrays[f"starts{number}"] = column.starts
+            arrays[f"rows{number}"] = column.rows
+            arrays[f"factors{number}"] = column.factors
+        if self._names is not None:
+            arrays["names"] = np.frombuffer(
+                "\n".join(_one_line(n) for n in self._names).encode(), np.uint8
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as out:
+            np.savez(out, allow_pickle=False, **arrays)
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> KeywordIndex:
+        """An index written by `save`."""
+        with np.load(path, allow_pickle=False) as saved:
+            terms = bytes(saved["terms"]).decode().split("\n") if saved["terms"].size else []
+            columns = [
+                (
+                    float(weight),
+                    _Column(saved[f"starts{n}"], saved[f"rows{n}"], saved[f"factors{n}"]),
+                )
+                for n, weight in enumerate(saved["weights"])
+            ]
+            names = bytes(saved["names"]).decode().split("\n") if "names" in saved else None
+            ids = saved["ids"]
+            if names is not None and len(names) != ids.size:
+                names = names[: ids.size] + [""] * (ids.size - len(names))
+            return cls(ids, {t: i for i, t in enumerate(terms)}, saved["idf"], columns, names)
+
+
+def _one_line(name: str) -> str:
+    return " ".join(name.split())
+
+
+KEYWORD_KINDS = ("images", "loras")
+
+
+def keyword_path(directory: Path, kind: str) -> Path:
+    """Where the saved keyword index of one kind lives."""
+    return directory / f"{kind}.npz"
+
+
+def save_keyword_indexes(connection: Connection, directory: Path) -> bool:
+    """Build both keyword indexes from the FTS tables and save them under `directory`;
+    False (nothing written) on databases other than SQLite."""
+    indexes = build_keyword_indexes(connection)
+    if indexes is None:
+        return False
+    for kind, index in indexes.items():
+        index.save(keyword_path(directory, kind))
+    return True
+
+
+def load_saved_keyword_indexes(directory: Path) -> dict[str, KeywordIndex] | None:
+    """Both saved keyword indexes, or None when `atelier index` has not written them."""
+    paths = {kind: keyword_path(directory, kind) for kind in KEYWORD_KINDS}
+    if not all(path.is_file() for path in paths.values()):
+        return None
+    return {kind: KeywordIndex.load(path) for kind, path in paths.items()}
+
+
+def build_keyword_indexes(connection: Connection) -> dict[str, KeywordIndex] | None:
+    """Image and LoRA indexes from SQLite's FTS tables; None on other databases, which keep
+    answering keyword queries themselves."""
+    if connection.dialect.name != "sqlite":
+        return None
+    images = connection.execute(text("SELECT rowid, body FROM fts_images ORDER BY rowid")).all()
+    image_index = KeywordIndex.build([r[0] for r in images], ([r[1]] for r in images), [1.0])
+    del images
+    loras = connection.execute(
+        text(
+            "SELECT f.rowid, f.name, f.triggers, f.tags, f.creator, f.body, m.name "
+            "FROM fts_loras f JOIN models m ON m.id = f.rowid ORDER BY f.rowid"
+        )
+    ).all()
+    lora_index = KeywordIndex.build(
+        [r[0] for r in loras],
+        (tuple(r[1:6]) for r in loras),
+        list(LORA_COLUMNS.values()),
+        names=[r[6] for r in loras],
+    )
+    logger.info(
+        "keyword indexes: %d images, %d LoRAs, %.0f MB",
+        len(image_index),
+        len(lora_index),
+        (image_index.nbytes() + lora_index.nbytes()) / 2**20,
+    )
+    return {"images": image_index, "loras": lora_index}

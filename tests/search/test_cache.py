@@ -1,0 +1,35 @@
+"""LruCache: per-query work computed once, least recently used dropped first."""
+
+from __future__ import annotations
+
+from atelier.services.search.cache import LruCache
+
+
+def test_a_repeated_key_is_computed_once() -> None:
+    cache: LruCache[int] = LruCache(4)
+    calls: list[str] = []
+
+    def compute(key: str) -> int:
+        calls.append(key)
+        return len(key)
+
+    assert cache.get_or_compute("abc", lambda: compute("abc")) == 3
+    assert cache.get_or_compute("abc", lambda: compute("abc")) == 3
+    assert calls == ["abc"]
+
+
+def test_the_least_recently_used_key_is_dropped_first() -> None:
+    cache: LruCache[int] = LruCache(2)
+    cache.get_or_compute("a", lambda: 1)
+    cache.get_or_compute("b", lambda: 2)
+    cache.get_or_compute("a", lambda: 1)  # "a" is now the most recent
+    cache.get_or_compute("c", lambda: 3)
+    assert cache.get_or_compute("a", lambda: -1) == 1
+    assert cache.get_or_compute("b", lambda: -2) == -2
+
+
+def test_clear_forgets_everything() -> None:
+    cache: LruCache[int] = LruCache(2)
+    cache.get_or_compute("a", lambda: 1)
+    cache.clear()
+    assert cache.get_or_compute("a", lambda: 5) == 5
