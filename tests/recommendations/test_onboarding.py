@@ -3,9 +3,12 @@ very first feed."""
 
 from __future__ import annotations
 
-from atelier.services.recommendations.onboarding import EXPLICIT_TERMS
+import numpy as np
+
+from atelier.services.recommendations.onboarding import EXPLICIT_TERMS, shown_to
+from atelier.services.visibility import Visibility
 from tests.api.conftest import CsrfClient
-from tests.recommendations.conftest import feed, image_levels, image_tags
+from tests.recommendations.conftest import feed, image_levels, image_tags, service_of
 
 
 def test_the_offer_has_styles_with_safe_samples_tags_and_base_models(
@@ -72,3 +75,29 @@ def test_the_safe_level_is_not_offered_explicit_terms(rec_client: CsrfClient) ->
     offered = set(body["tags"]) | {t for s in body["styles"] for t in s["tags"]}
     words = {w for tag in offered for w in tag.split()} | offered
     assert not words & EXPLICIT_TERMS
+
+
+def test_a_specific_tag_picked_at_onboarding_fills_part_of_the_first_page(
+    person: CsrfClient,
+) -> None:
+    catalog = service_of(person).catalog
+    mask, _ = catalog.image_mask(Visibility())
+    carriers = np.asarray(catalog.image_tags_csc[np.flatnonzero(mask)].sum(axis=0)).ravel()
+    lora_df = np.asarray(catalog.snapshot.loras.tags.sum(axis=0)).ravel()
+    names = catalog.snapshot.tag_vocabulary.names
+    # A specific tag: on a few LoRAs and on 1-3% of the visible images.
+    share = carriers / max(int(mask.sum()), 1)
+    specific = [
+        names[t] for t in np.flatnonzero((lora_df >= 3) & (share >= 0.01) & (share <= 0.03))
+        if shown_to(names[int(t)], Visibility())
+    ]  # fmt: skip
+    assert specific, "the sample catalog has no specific tag"
+    tag = specific[0]
+
+    assert person.post("/api/onboarding", json={"tags": [tag]}).status_code == 200
+    page = feed(person, 20)["data"]
+
+    carrying = [
+        t for t in image_tags(person, [i["image"]["id"] for i in page]).values() if tag in t
+    ]
+    assert len(carrying) >= 5

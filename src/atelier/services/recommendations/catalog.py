@@ -202,15 +202,14 @@ class RecCatalog:
         index = self.vectors.image_index
         if index is None or allowed is None or len(allowed) == 0 or queries.shape[0] == 0:
             return np.zeros(0, np.int64)
-        share = len(allowed) / max(self.n_images, 1)
+        share = np.count_nonzero(ok) / max(ok.size, 1) if ok is not None else 0.0
         if ok is not None and share >= UNFILTERED_SEARCH_SHARE:
             result = index.search(queries, math.ceil(k / share), allowed=None)
-            rows = self.snapshot.images.rows_of(result.ids.ravel())
-            rows = rows[rows >= 0]
-            return np.unique(rows[ok[rows]])
-        result = index.search(queries, k, allowed=allowed)
+        else:
+            result = index.search(queries, k, allowed=allowed)
         rows = self.snapshot.images.rows_of(result.ids.ravel())
-        return np.unique(rows[rows >= 0])
+        rows = rows[rows >= 0]
+        return np.unique(rows if ok is None else rows[ok[rows]])
 
     def tag_rows(self, tags: list[str]) -> list[int]:
         """Vocabulary codes of the tags that exist (unknown tags match nothing)."""

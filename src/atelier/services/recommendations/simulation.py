@@ -69,9 +69,14 @@ def choose_tastes(
     n_tags: int,
     *,
     seed: int = 0,
-    min_images: int = 50,
+    min_images: int = 100,
 ) -> list[Taste]:
-    """LoRAs with enough visible images to fill ten pages, and tag pairs (`_tag_tastes`)."""
+    """LoRAs with enough visible images to fill ten pages, and tag pairs (`_tag_tastes`).
+
+    Liked images are never shown again, so a fan served half a page of their LoRA uses up
+    about ten images a round: with fewer than ~100 the curve falls because the supply ran
+    out, not because the feed forgot the taste.
+    """
     visibility = Visibility()
     rng = np.random.default_rng(seed)
     counts = _visible_images_per_lora(catalog, visibility)
