@@ -89,3 +89,21 @@ def test_a_saved_index_loads_with_the_same_results(tmp_path: Path) -> None:
     for query in ("watercolor harbor", "1girl anime", "cafe crème"):
         np.testing.assert_array_equal(loaded.search(query, 5), index.search(query, 5))
     assert loaded.exact_names("café") == [23]
+
+
+def test_a_long_prompt_keeps_its_rarest_words_not_its_first_ones() -> None:
+    common = [f"common{i}" for i in range(40)]
+    documents = [[" ".join(common)] for _ in range(30)] + [["lighthouse " + common[0]]]
+    index = KeywordIndex.build(list(range(1, 32)), documents, [1.0])
+    # 40 boilerplate words first, the subject last: the database path would drop the subject.
+    assert index.search(" ".join(common) + " lighthouse", 1).tolist() == [31]
+
+
+def test_a_trigger_word_pins_its_lora_unless_many_loras_share_it(tmp_path: Path) -> None:
+    owners = ["Harbor Lights\tharborlux\tstyle", *(f"Other {i}\tstyle" for i in range(6))]
+    index = KeywordIndex.build(list(range(1, 8)), ([o] for o in owners), [1.0], names=owners)
+    assert index.exact_names("HarborLux") == [1]
+    assert index.exact_names("harbor  lights") == [1]
+    assert index.exact_names("style") == []  # seven owners: no pin
+    index.save(tmp_path / "kw.npz")
+    assert KeywordIndex.load(tmp_path / "kw.npz").exact_names("harborlux") == [1]

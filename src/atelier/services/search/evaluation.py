@@ -205,8 +205,8 @@ class Evaluation:
 
 
 # The grid `tune_weights` searches; vector stays 1.0, since only ratios matter to RRF.
-KEYWORD_WEIGHTS = (0.25, 0.5, 1.0, 2.0, 4.0)
-VOTE_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
+KEYWORD_WEIGHTS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+VOTE_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 RRF_KS = (5.0, 10.0, 30.0, 60.0)
 
 

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, select, text
 
-from atelier.db.fulltext import query_terms
+from atelier.db.models import ModelVersion
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,12 @@ K1 = 1.2
 B = 0.75
 # FTS5's unicode61 tokenizer: runs of letters and digits, case-folded, diacritics removed.
 _TOKEN = re.compile(r"[^\W_]+")
+# A long prompt-like query keeps only its this many rarest known words: "masterpiece, best
+# quality" carry almost no idf, while the subject words that follow them carry the match.
+# (The database path keeps the first words instead, which for prompts are the boilerplate.)
+MAX_QUERY_TERMS = 32
+# At most this many items may share a whole name or trigger word for it to pin them first.
+MAX_EXACT_OWNERS = 5
 # Column weights of the LoRA table, as fulltext._ranked_loras passes them to bm25().
 LORA_COLUMNS = {"name": 10.0, "triggers": 8.0, "tags": 4.0, "creator": 2.0, "body": 1.0}
 
@@ -119,11 +125,15 @@ class KeywordIndex:
         self._idf = idf
         self._columns = list(columns)
         self._names = list(names) if names is not None else None
-        # Whole names, normalised like the query, for "type a LoRA's name, get that LoRA".
-        self._exact: dict[str, list[int]] = {}
-        for item_id, name in zip(ids, names, strict=True) if names is not None else ():
-            if name:
-                self._exact.setdefault(" ".join(name.split()).lower(), []).append(int(item_id))
+        # Whole names and trigger words (tab-separated per item), normalised like the query,
+        # for "type a LoRA's name or trigger word, get that LoRA".
+        exact: dict[str, list[int]] = {}
+        for item_id, phrases in zip(ids, names, strict=True) if names is not None else ():
+            for key in dict.fromkeys(_phrase_key(p) for p in phrases.split("\t")):
+                if key:
+                    exact.setdefault(key, []).append(int(item_id))
+        # A phrase many items share ("style", "anime") names none of them.
+        self._exact = {k: v for k, v in exact.items() if len(v) <= MAX_EXACT_OWNERS}
 
     @classmethod
     def build(
@@ -134,7 +144,7 @@ class KeywordIndex:
         names: Sequence[str] | None = None,
     ) -> KeywordIndex:
         """An index over `documents` (one tuple of column texts per id, in id order); `names`,
-        when given, are matched whole by `exact_names`."""
+        when given, are each item's tab-separated phrases that `exact_names` matches whole."""
         vocabulary: dict[str, int] = {}
         builders = [_Builder(vocabulary) for _ in weights]
         for row, columns in enumerate(documents):
@@ -165,22 +175,18 @@ class KeywordIndex:
         return int(self.ids.size)
 
     def exact_names(self, query: str) -> list[int]:
-        """Items whose name is exactly the query, ignoring case and spacing (at most 5)."""
-        return self._exact.get(" ".join(query.split()).lower(), [])[:5]
+        """Items whose name or trigger word is exactly the query, ignoring case and spacing."""
+        return self._exact.get(_phrase_key(query), [])
 
     def search(self, query: str, limit: int) -> NDArray[np.int64]:
         """Ids of the best `limit` items by BM25 (any term may match), best first; ties by id."""
-        codes = [
-            code
-            for term in query_terms(query)
-            if (code := self._vocabulary.get(fold(term))) is not None
-        ]
+        codes = self._query_codes(query)
         if not codes or limit <= 0:
             return np.empty(0, np.int64)
         rows: list[NDArray[np.int32]] = []
         weights: list[NDArray[np.float32]] = []
         for weight, column in self._columns:
-            for code in dict.fromkeys(codes):
+            for code in codes:
                 start, stop = int(column.starts[code]), int(column.starts[code + 1])
                 if stop > start:
                     rows.append(column.rows[start:stop])
@@ -196,6 +202,18 @@ class KeywordIndex:
         order = np.lexsort((matched, -scores[matched]))[:limit]
         found: NDArray[np.int64] = self.ids[matched[order]]
         return found
+
+    def _query_codes(self, query: str) -> list[int]:
+        """Vocabulary codes of the query's distinct known words, the rarest kept when many."""
+        codes = list(
+            dict.fromkeys(
+                code for word in tokens(query) if (code := self._vocabulary.get(word)) is not None
+            )
+        )
+        if len(codes) > MAX_QUERY_TERMS:
+            rarest = np.argsort(-self._idf[codes], kind="stable")[:MAX_QUERY_TERMS]
+            codes = [codes[i] for i in sorted(rarest.tolist())]
+        return codes
 
     def nbytes(self) -> int:
         """Approximate size of the arrays (the vocabulary dict not counted)."""
@@ -247,8 +265,12 @@ class KeywordIndex:
             return cls(ids, {t: i for i, t in enumerate(terms)}, saved["idf"], columns, names)
 
 
-def _one_line(name: str) -> str:
-    return " ".join(name.split())
+def _phrase_key(phrase: str) -> str:
+    return " ".join(phrase.split()).lower()
+
+
+def _one_line(names: str) -> str:
+    return "\t".join(" ".join(phrase.split()) for phrase in names.split("\t"))
 
 
 KEYWORD_KINDS = ("images", "loras")
@@ -292,11 +314,16 @@ def build_keyword_indexes(connection: Connection) -> dict[str, KeywordIndex] | N
             "FROM fts_loras f JOIN models m ON m.id = f.rowid ORDER BY f.rowid"
         )
     ).all()
+    triggers: dict[int, list[str]] = {}
+    for model_id, words in connection.execute(
+        select(ModelVersion.model_id, ModelVersion.trained_words)
+    ):
+        triggers.setdefault(int(model_id), []).extend(w for w in words or [] if isinstance(w, str))
     lora_index = KeywordIndex.build(
         [r[0] for r in loras],
         (tuple(r[1:6]) for r in loras),
         list(LORA_COLUMNS.values()),
-        names=[r[6] for r in loras],
+        names=["\t".join([r[6] or "", *triggers.get(int(r[0]), [])]) for r in loras],
     )
     logger.info(
         "keyword indexes: %d images, %d LoRAs, %.0f MB",

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from atelier.db import fulltext
 from atelier.embed.protocol import Embedder
+from atelier.embed.texts import image_text
 from atelier.index.filter import AllowedSet
 from atelier.index.protocol import VectorIndex
 from atelier.services.search.cache import LruCache
@@ -209,7 +210,8 @@ class SearchService:
             return None
         embedder = self.embedder
         assert embedder is not None
-        return self._vectors.get_or_compute(query, lambda: _frozen(embedder.encode_query(query)))
+        text = query_text(query)
+        return self._vectors.get_or_compute(text, lambda: _frozen(embedder.encode_query(text)))
 
     def rank(
         self,
@@ -392,6 +394,13 @@ class SearchService:
             rrf_k=weights.rrf_k,
         )
         return [self._hit(entry, votes) for entry in fused[:limit]]
+
+
+def query_text(query: str) -> str:
+    """What gets embedded for a query: pasted prompts are cleaned the way image texts were
+    (no `<lora:>` tags, weights or quality boilerplate), so both sides of the cosine speak the
+    same language; a plain description passes through unchanged."""
+    return image_text(query, []) or query
 
 
 def _frozen(vector: NDArray[np.float32]) -> NDArray[np.float32]:
