@@ -112,10 +112,12 @@ def fuse(
             entry.ranks[name] = rank
     if popularity and popularity_weight > 0 and fused:
         values = np.array([popularity.get(i, 0.0) for i in fused], dtype=np.float64)
-        spread = float(values.max() - values.min()) or 1.0
+        low = float(values.min())
+        spread = float(values.max()) - low or 1.0
         scale = popularity_weight * max(weights.values()) / (rrf_k + 1)
-        for entry, value in zip(fused.values(), values, strict=True):
-            entry.score += scale * (float(value) - float(values.min())) / spread
+        bonus = (scale * (values - low) / spread).tolist()
+        for entry, extra in zip(fused.values(), bonus, strict=True):
+            entry.score += extra
     return sorted(fused.values(), key=lambda e: (-e.score, e.item_id))
 
 

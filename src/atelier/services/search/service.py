@@ -225,6 +225,23 @@ class SearchService:
         signals: tuple[str, ...] = ("keyword", "vector", "image_votes"),
     ) -> list[Hit]:
         """Every candidate of `kind` for the query, fused and best first."""
+        entries, votes = self._fused(
+            kind, query, visibility, filters, query_vector, exclude_images, signals
+        )
+        return [self._hit(entry, votes) for entry in entries]
+
+    def _fused(
+        self,
+        kind: Kind,
+        query: str,
+        visibility: Visibility,
+        filters: Filters,
+        query_vector: NDArray[np.float32] | None,
+        exclude_images: frozenset[int] = frozenset(),
+        signals: tuple[str, ...] = ("keyword", "vector", "image_votes"),
+    ) -> tuple[list[Fused], dict[int, int]]:
+        """Fused candidates best first, and each LoRA's vote count; Hits are made only for
+        the page shown, since a query has hundreds of candidates."""
         weights = self.weights.for_level(visibility.max_level)
         mask, allowed = self.allowed(kind, visibility, filters)
         rankings: dict[str, list[int]] = {}
@@ -250,12 +267,13 @@ class SearchService:
             popularity=popularity,
             popularity_weight=weights.popularity,
         )  # fmt: skip
-        hits = [self._hit(entry, votes) for entry in fused]
         if kind == "loras" and "keyword" in signals:
-            hits = self._exact_names_first(query, hits, mask)
-        return hits
+            fused = self._exact_names_first(query, fused, mask)
+        return fused, votes
 
-    def _exact_names_first(self, query: str, hits: list[Hit], mask: NDArray[np.bool_]) -> list[Hit]:
+    def _exact_names_first(
+        self, query: str, hits: list[Fused], mask: NDArray[np.bool_]
+    ) -> list[Fused]:
         # Someone who types a LoRA's exact name wants that LoRA, whatever the fusion says.
         index = self.keyword.get("loras")
         if index is not None:
@@ -296,9 +314,10 @@ class SearchService:
             return {}
         array = np.array(sorted(ids), dtype=np.int64)
         rows = columns.rows_of(array)
-        return {
-            int(i): float(columns.popularity[r]) for i, r in zip(array, rows, strict=True) if r >= 0
-        }
+        found = rows >= 0
+        return dict(
+            zip(array[found].tolist(), columns.popularity[rows[found]].tolist(), strict=True)
+        )
 
     @staticmethod
     def _hit(entry: Fused, votes: dict[int, int]) -> Hit:
@@ -317,7 +336,7 @@ class SearchService:
         order = rows[np.argsort(-key.astype(np.float64), kind="stable")]
         return [Hit(int(columns.ids[r]), 0.0) for r in order[:1000]]
 
-    def _sorted(self, kind: Kind, hits: list[Hit], sort: Sort) -> list[Hit]:
+    def _sorted(self, kind: Kind, hits: list[Fused], sort: Sort) -> list[Fused]:
         if sort == "relevance" or not hits:
             return hits
         columns = self._columns(kind)
@@ -331,23 +350,20 @@ class SearchService:
         query = request.query.strip()
         query_vector = self.encode(query)
         pages: dict[Kind, HitPage] = {}
+        end = request.offset + request.limit
         for kind in request.kinds:
             if query:
-                hits = self.rank(
-                    kind, query, visibility, request.filters, query_vector=query_vector
-                )
+                entries, votes = self._fused(kind, query, visibility, request.filters, query_vector)
+                entries = self._sorted(kind, entries, request.sort)
+                hits = [self._hit(entry, votes) for entry in entries[request.offset : end]]
+                total = len(entries)
             else:
                 mask, _ = self.allowed(kind, visibility, request.filters)
-                hits = self._listing(
+                listing = self._listing(
                     kind, mask, "popular" if request.sort == "relevance" else request.sort
                 )
-            hits = self._sorted(kind, hits, request.sort) if query else hits
-            end = request.offset + request.limit
-            pages[kind] = HitPage(
-                hits=hits[request.offset : end],
-                total=len(hits),
-                next_offset=end if end < len(hits) else None,
-            )
+                hits, total = listing[request.offset : end], len(listing)
+            pages[kind] = HitPage(hits=hits, total=total, next_offset=end if end < total else None)
         return pages
 
     def similar(self, kind: Kind, item_id: int, visibility: Visibility, limit: int) -> list[Hit]:
