@@ -99,26 +99,30 @@ def fuse(
     The prior is scaled to a fraction of the best possible single-ranking score, so it orders
     near-ties without lifting a popular miss over a relevant hit.
     """
-    fused: dict[int, Fused] = {}
-    for name, ranking in rankings.items():
-        weight = weights.get(name, 0.0)
-        if weight <= 0:
-            continue
-        for rank, item_id in enumerate(ranking):
-            entry = fused.get(item_id)
-            if entry is None:
-                entry = fused[item_id] = Fused(item_id, 0.0)
-            entry.score += weight / (rrf_k + rank + 1)
-            entry.ranks[name] = rank
-    if popularity and popularity_weight > 0 and fused:
-        values = np.array([popularity.get(i, 0.0) for i in fused], dtype=np.float64)
+    names = [name for name, ranking in rankings.items() if weights.get(name, 0.0) > 0 and ranking]
+    if not names:
+        return []
+    # Vectorised: one bincount over every (item, contribution) pair instead of a dict update
+    # per pair; a query fuses ~1,000 candidates per kind, twice for a LoRA search.
+    ids = np.concatenate([np.asarray(rankings[n], dtype=np.int64) for n in names])
+    contributions = np.concatenate(
+        [weights[n] / (rrf_k + 1 + np.arange(len(rankings[n]), dtype=np.float64)) for n in names]
+    )
+    items, inverse = np.unique(ids, return_inverse=True)
+    scores = np.bincount(inverse, contributions, minlength=items.size).astype(np.float64)
+    if popularity and popularity_weight > 0:
+        values = np.array([popularity.get(i, 0.0) for i in items.tolist()], dtype=np.float64)
         low = float(values.min())
         spread = float(values.max()) - low or 1.0
         scale = popularity_weight * max(weights.values()) / (rrf_k + 1)
-        bonus = (scale * (values - low) / spread).tolist()
-        for entry, extra in zip(fused.values(), bonus, strict=True):
-            entry.score += extra
-    return sorted(fused.values(), key=lambda e: (-e.score, e.item_id))
+        scores += scale * (values - low) / spread
+    order = np.lexsort((items, -scores))
+    positions = {n: dict(zip(rankings[n], range(len(rankings[n])), strict=False)) for n in names}
+    fused = []
+    for item_id, score in zip(items[order].tolist(), scores[order].tolist(), strict=True):
+        ranks = {n: rank for n in names if (rank := positions[n].get(item_id)) is not None}
+        fused.append(Fused(item_id, score, ranks))
+    return fused
 
 
 def top_k(scores: NDArray[np.float32], k: int) -> NDArray[np.int64]:
