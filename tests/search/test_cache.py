@@ -33,3 +33,9 @@ def test_clear_forgets_everything() -> None:
     cache.get_or_compute("a", lambda: 1)
     cache.clear()
     assert cache.get_or_compute("a", lambda: 5) == 5
+
+
+def test_many_keys_at_once_return_only_the_hits_and_respect_the_size() -> None:
+    cache: LruCache[str] = LruCache(3)
+    cache.put_many({1: "a", 2: "b", 3: "c", 4: "d"})
+    assert cache.get_many([1, 2, 3, 4, 5]) == {2: "b", 3: "c", 4: "d"}

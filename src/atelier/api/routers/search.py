@@ -118,7 +118,7 @@ def search(
         loras=None
         if lora_page is None
         else _lora_hits(
-            present_loras(db, lora_page.hits, visibility, query),
+            present_loras(db, lora_page.hits, visibility, query, service.lora_cards),
             lora_page,
             next_cursor(lora_page, "loras"),
         ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -35,6 +35,23 @@ class LruCache(Generic[V]):
             while len(self._values) > self._size:
                 self._values.popitem(last=False)
         return value
+
+    def get_many(self, keys: Iterable[Hashable]) -> dict[Hashable, V]:
+        """The cached values among `keys` (misses are simply absent)."""
+        with self._lock:
+            found = {key: self._values[key] for key in keys if key in self._values}
+            for key in found:
+                self._values.move_to_end(key)
+        return found
+
+    def put_many(self, values: Mapping[Hashable, V]) -> None:
+        """Store several values at once."""
+        with self._lock:
+            self._values.update(values)
+            for key in values:
+                self._values.move_to_end(key)
+            while len(self._values) > self._size:
+                self._values.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:

@@ -19,6 +19,7 @@ from atelier.embed.protocol import Embedder
 from atelier.embed.texts import image_text
 from atelier.index.filter import AllowedSet
 from atelier.index.protocol import VectorIndex
+from atelier.services.favorites import LoraCard
 from atelier.services.search.cache import LruCache
 from atelier.services.search.fusion import (
     Fused,
@@ -38,6 +39,7 @@ CANDIDATES = 300
 VOTING_IMAGES = 100
 _ALLOWED_CACHE = 128
 _QUERY_CACHE = 256
+_CARD_CACHE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +113,8 @@ class SearchService:
         self._lock = threading.Lock()
         self._vectors: LruCache[NDArray[np.float32]] = LruCache(_QUERY_CACHE)
         self._keyword: LruCache[NDArray[np.int64]] = LruCache(_QUERY_CACHE)
+        # LoRA cards for result pages (see presenting.present_loras), filled by the API.
+        self.lora_cards: LruCache[LoraCard] = LruCache(_CARD_CACHE)
 
     @property
     def semantic(self) -> bool:
