@@ -80,7 +80,10 @@ def shortlist(
     total += weights.co_used * minmax(co_scores[rows])
     profile = person.profile
     if profile is not None and profile.positive is not None:
-        total += weights.content * minmax(catalog.vectors.loras(rows) @ profile.positive)
+        # Scoring every LoRA and then picking rows beats gathering their vectors (a copy of
+        # most of the matrix) first.
+        content = catalog.vectors.lora_matrix @ profile.positive
+        total += weights.content * minmax(content[rows])
     model = evidence.model
     if model is not None and evidence.cf_row is not None and evidence.cf_row.nnz:
         _, lora_cols = model.columns(catalog)
