@@ -138,7 +138,7 @@ def _copy_database(source: Path, target: Path) -> None:
 
 
 def _simulate(
-    config: Settings, people: int, rounds: int, min_images: int = 50
+    config: Settings, people: int, rounds: int, min_images: int = 100
 ) -> dict[str, list[PersonResult]]:
     database = config.resolved_database_url()
     if not database.startswith("sqlite:///"):
@@ -217,8 +217,9 @@ def eval_recommend(
     people: Annotated[int, typer.Option(help="simulated people per taste kind")] = 40,
     rounds: Annotated[int, typer.Option(help="feed pages per simulated person")] = 10,
     min_images: Annotated[
+        # Liked images never come back, so a LoRA needs enough images for ten pages of likes.
         int, typer.Option(help="visible images a hidden LoRA needs to be chosen")
-    ] = 50,
+    ] = 100,
     max_creators: Annotated[int | None, typer.Option(help="evaluate a sample of creators")] = None,
     write: Annotated[bool, typer.Option(help="write docs/benchmarks.md and the plot")] = True,
 ) -> None:
