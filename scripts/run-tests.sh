@@ -18,7 +18,8 @@ if [[ -f web/package.json ]]; then
 fi
 
 echo "== pytest on SQLite =="
-$BIN/python -m pytest -q
+# The browser journey must run here (its tools were installed above), never skip.
+ATELIER_REQUIRE_BROWSER=1 $BIN/python -m pytest -q
 
 echo "== pytest on PostgreSQL (tests marked db) =="
 url=$(scripts/pg-test-server.sh start)
