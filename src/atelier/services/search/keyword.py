@@ -35,6 +35,7 @@ _TOKEN = re.compile(r"[^\W_]+")
 # quality" carry almost no idf, while the subject words that follow them carry the match.
 # (The database path keeps the first words instead, which for prompts are the boilerplate.)
 MAX_QUERY_TERMS = 32
+IDF_FLOOR = 1e-6
 # At most this many items may share a whole name or trigger word for it to pin them first.
 MAX_EXACT_OWNERS = 5
 # Column weights of the LoRA table, as fulltext._ranked_loras passes them to bm25().
@@ -162,7 +163,7 @@ class KeywordIndex:
         n = float(len(ids))
         idf = np.log((n - df + 0.5) / (df + 0.5))
         # FTS5 floors a non-positive idf (terms in over half the rows) at 1e-6.
-        idf = np.where(idf <= 0, 1e-6, idf).astype(np.float32)
+        idf = np.where(idf <= 0, IDF_FLOOR, idf).astype(np.float32)
         return cls(
             np.asarray(ids, np.int64),
             vocabulary,
@@ -210,6 +211,11 @@ class KeywordIndex:
                 code for word in tokens(query) if (code := self._vocabulary.get(word)) is not None
             )
         )
+        informative = [c for c in codes if self._idf[c] > IDF_FLOOR]
+        if informative:
+            # Words in over half the rows score 1e-6 (FTS5's floor): they only widen the set
+            # of matches with rows that rank last anyway, at the cost of the longest postings.
+            codes = informative
         if len(codes) > MAX_QUERY_TERMS:
             rarest = np.argsort(-self._idf[codes], kind="stable")[:MAX_QUERY_TERMS]
             codes = [codes[i] for i in sorted(rarest.tolist())]

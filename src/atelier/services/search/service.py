@@ -196,13 +196,12 @@ class SearchService:
         if not images:
             return [], {}
         rows = self.snapshot.images.rows_of(np.array(images, dtype=np.int64))
-        weights = np.zeros(self.snapshot.image_loras.shape[0], dtype=np.float32)
-        counts = np.zeros(self.snapshot.image_loras.shape[0], dtype=np.float32)
         valid = rows >= 0
-        weights[rows[valid]] = 1.0 / (10.0 + np.arange(len(images), dtype=np.float32)[valid])
-        counts[rows[valid]] = 1.0
-        scores = np.asarray(self.snapshot.image_loras.T @ weights).ravel() * lora_mask
-        votes = np.asarray(self.snapshot.image_loras.T @ counts).ravel()
+        # Only the voters' rows: a product over the whole image x LoRA matrix costs O(catalog).
+        voters = self.snapshot.image_loras[rows[valid]]
+        weights = 1.0 / (10.0 + np.arange(len(images), dtype=np.float32)[valid])
+        scores = np.asarray(voters.T @ weights).ravel() * lora_mask
+        votes = np.asarray(voters.T @ np.ones(voters.shape[0], dtype=np.float32)).ravel()
         order = top_k(scores.astype(np.float32), CANDIDATES)
         order = order[scores[order] > 0]
         lora_ids = self.snapshot.loras.ids
