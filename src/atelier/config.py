@@ -35,7 +35,9 @@ class Settings(BaseSettings):
         500, description="LoRA models fetched by the first live import of `make run`"
     )
     embedder: str = Field("minilm-onnx", description="text embedder name")
-    vector_index: str = Field("hnsw", description="vector index kind: exact, sq8, hnsw, hnsw-flat")
+    vector_index: str = Field(
+        "ivf", description="vector index kind: exact, sq8, ivf, hnsw, hnsw-flat"
+    )
     host: str = Field("127.0.0.1", description="address `atelier serve` binds")
     port: int = Field(8000, description="port `atelier serve` binds")
     secure_cookies: bool = Field(False, description="mark cookies Secure (serve over HTTPS)")

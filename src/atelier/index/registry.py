@@ -23,7 +23,7 @@ _KINDS: dict[
 INDEX_KINDS: tuple[str, ...] = tuple(_KINDS)
 
 # Chosen by scripts/bench_vector_index.py (see docs/benchmarks.md, section vector-index).
-DEFAULT_INDEX_KIND = "hnsw"
+DEFAULT_INDEX_KIND = "ivf"
 
 
 def _index_class(kind: str) -> Callable[..., VectorIndex]:
