@@ -9,6 +9,7 @@ from atelier.services.search.fusion import (
     FusionWeights,
     TunedWeights,
     fuse,
+    fused_ids,
     load_tuned_weights,
     save_tuned_weights,
 )
@@ -62,3 +63,12 @@ def test_no_file_means_default_weights(tmp_path: Path) -> None:
 def test_the_shipped_weights_file_is_readable() -> None:
     shipped = load_tuned_weights()
     assert shipped.all_content.vector > 0 and shipped.pg_only.vector > 0
+
+
+def test_fused_ids_give_fuse_order_without_the_entries() -> None:
+    rankings = {"keyword": [5, 1, 9, 2], "vector": [2, 9, 7]}
+    weights = {"keyword": 2.0, "vector": 1.0}
+    assert fused_ids(rankings, weights, rrf_k=10).tolist() == [
+        e.item_id for e in fuse(rankings, weights, rrf_k=10)
+    ]
+    assert fused_ids({"keyword": []}, weights, rrf_k=10).size == 0

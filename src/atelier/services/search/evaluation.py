@@ -22,7 +22,7 @@ from sqlalchemy import Connection, select
 
 from atelier.db.models import Image, ImageResource, Model, ModelVersion
 from atelier.ingest.refs import strip_prompt_tags
-from atelier.services.search.fusion import FusionWeights, fuse
+from atelier.services.search.fusion import FusionWeights, fused_ids
 from atelier.services.search.service import SearchService
 from atelier.services.search.snapshot import Filters
 from atelier.services.visibility import Visibility
@@ -190,7 +190,7 @@ def _fused(rankings: dict[str, list[int]], weights: FusionWeights) -> list[int]:
         "vector": weights.vector,
         "image_votes": weights.image_votes,
     }
-    return [e.item_id for e in fuse(rankings, table, rrf_k=weights.rrf_k)]
+    return [int(i) for i in fused_ids(rankings, table, rrf_k=weights.rrf_k)]
 
 
 @dataclass(slots=True)

@@ -99,9 +99,35 @@ def fuse(
     The prior is scaled to a fraction of the best possible single-ranking score, so it orders
     near-ties without lifting a popular miss over a relevant hit.
     """
+    names, items, scores = _fused_scores(rankings, weights, rrf_k, popularity, popularity_weight)
+    positions = {n: dict(zip(rankings[n], range(len(rankings[n])), strict=False)) for n in names}
+    fused = []
+    for item_id, score in zip(items.tolist(), scores.tolist(), strict=True):
+        ranks = {n: rank for n in names if (rank := positions[n].get(item_id)) is not None}
+        fused.append(Fused(item_id, score, ranks))
+    return fused
+
+
+def fused_ids(
+    rankings: Mapping[str, Sequence[int]], weights: Mapping[str, float], *, rrf_k: float
+) -> NDArray[np.int64]:
+    """The ids `fuse` would return, in its order, without building a Fused per candidate
+    (for callers that only need the order: the voting images, the evaluation)."""
+    _names, items, _scores = _fused_scores(rankings, weights, rrf_k, None, 0.0)
+    return items
+
+
+def _fused_scores(
+    rankings: Mapping[str, Sequence[int]],
+    weights: Mapping[str, float],
+    rrf_k: float,
+    popularity: Mapping[int, float] | None,
+    popularity_weight: float,
+) -> tuple[list[str], NDArray[np.int64], NDArray[np.float64]]:
+    """The rankings that count, and the fused ids and scores, best first (ties by id)."""
     names = [name for name, ranking in rankings.items() if weights.get(name, 0.0) > 0 and ranking]
     if not names:
-        return []
+        return [], np.empty(0, np.int64), np.empty(0, np.float64)
     # Vectorised: one bincount over every (item, contribution) pair instead of a dict update
     # per pair; a query fuses ~1,000 candidates per kind, twice for a LoRA search.
     ids = np.concatenate([np.asarray(rankings[n], dtype=np.int64) for n in names])
@@ -117,12 +143,7 @@ def fuse(
         scale = popularity_weight * max(weights.values()) / (rrf_k + 1)
         scores += scale * (values - low) / spread
     order = np.lexsort((items, -scores))
-    positions = {n: dict(zip(rankings[n], range(len(rankings[n])), strict=False)) for n in names}
-    fused = []
-    for item_id, score in zip(items[order].tolist(), scores[order].tolist(), strict=True):
-        ranks = {n: rank for n in names if (rank := positions[n].get(item_id)) is not None}
-        fused.append(Fused(item_id, score, ranks))
-    return fused
+    return names, items[order], scores[order]
 
 
 def top_k(scores: NDArray[np.float32], k: int) -> NDArray[np.int64]:

@@ -26,6 +26,7 @@ from atelier.services.search.fusion import (
     FusionWeights,
     TunedWeights,
     fuse,
+    fused_ids,
     load_tuned_weights,
     top_k,
 )
@@ -304,12 +305,10 @@ class SearchService:
             "keyword": self.keyword_ranking("images", query, mask),
             "vector": self.vector_ranking("images", query_vector, allowed),
         }
-        fused = fuse(
-            rankings,
-            {"keyword": weights.keyword, "vector": weights.vector},
-            rrf_k=weights.rrf_k,
+        order = fused_ids(
+            rankings, {"keyword": weights.keyword, "vector": weights.vector}, rrf_k=weights.rrf_k
         )
-        return [entry.item_id for entry in fused]
+        return [int(i) for i in order]
 
     @staticmethod
     def _popularity(columns: ItemColumns, ids: set[int]) -> dict[int, float]:
