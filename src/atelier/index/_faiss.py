@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,28 @@ def complete_rows(labels: NDArray[np.int64], k: int) -> NDArray[np.bool_]:
     if labels.shape[1] < k:
         return np.zeros(labels.shape[0], np.bool_)
     return np.asarray((labels[:, :k] >= 0).all(axis=1), dtype=np.bool_)
+
+
+def search_then_finish(
+    index: Any,
+    queries: NDArray[np.float32],
+    k: int,
+    params: Any,
+    exact: Callable[[NDArray[np.float32]], tuple[NDArray[np.int64], NDArray[np.float32]]],
+) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    """An approximate faiss search whose short rows are finished by `exact`.
+
+    Approximate indexes can return fewer than k results under a filter (the probed lists or
+    the explored graph held too few allowed vectors); those queries are answered exactly, so
+    a filtered query still returns k results whenever k exist.
+    """
+    scores, labels = index.search(queries, k, params=params)
+    labels = labels.astype(np.int64, copy=False)
+    scores = scores.astype(np.float32, copy=False)
+    short = np.flatnonzero(~complete_rows(labels, k))
+    if short.size:
+        labels[short], scores[short] = exact(queries[short])
+    return labels, scores
 
 
 def sq8_range(sq_index: Any) -> tuple[NDArray[np.float32], NDArray[np.float32]]:

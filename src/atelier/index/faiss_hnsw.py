@@ -14,10 +14,10 @@ from atelier.index._arrays import row_blocks
 from atelier.index._faiss import (
     FaissIndexBase,
     bitmap_selector,
-    complete_rows,
     decode_rows,
     faiss,
     fit_sq8,
+    search_then_finish,
     sq8_range,
     unit_range,
 )
@@ -150,15 +150,9 @@ class FaissHnswIndex(FaissIndexBase):
         bits = self._bits(allowed)
         if bits is not None:
             params.sel = bitmap_selector(bits)
-        scores, labels = self._index.search(queries, k, params=params)
-        labels = labels.astype(np.int64, copy=False)
-        scores = scores.astype(np.float32, copy=False)
-        short = np.flatnonzero(~complete_rows(labels, k))
-        if short.size:
-            # Rare (tiny or heavily filtered graphs): finish those queries exactly.
-            exact_labels, exact_scores = self._exact(queries[short], k, allowed)
-            labels[short], scores[short] = exact_labels, exact_scores
-        return labels, scores
+        return search_then_finish(
+            self._index, queries, k, params, lambda short: self._exact(short, k, allowed)
+        )
 
     def memory_bytes(self) -> int:
         hnsw = self._index.hnsw

@@ -14,12 +14,12 @@ from atelier.index._arrays import row_blocks
 from atelier.index._faiss import (
     FaissIndexBase,
     bitmap_selector,
-    complete_rows,
     decode_rows,
     faiss,
     fit_sq8,
     gather_limit,
     pack_mask,
+    search_then_finish,
     unit_range,
 )
 from atelier.index.errors import IndexFormatError, InvalidInputError
@@ -211,15 +211,9 @@ class FaissIvfIndex(FaissIndexBase):
         params.nprobe = max(1, min(self.nlist, math.ceil(self.nprobe / share)))
         if allowed is not None:
             params.sel = bitmap_selector(allowed.bits)
-        scores, labels = self._ivf.search(queries, k, params=params)
-        labels = labels.astype(np.int64, copy=False)
-        scores = scores.astype(np.float32, copy=False)
-        short = np.flatnonzero(~complete_rows(labels, k))
-        if short.size:
-            # The probed lists held fewer than k eligible vectors: finish those exactly.
-            exact_labels, exact_scores = self._exact(queries[short], k, allowed)
-            labels[short], scores[short] = exact_labels, exact_scores
-        return labels, scores
+        return search_then_finish(
+            self._ivf, queries, k, params, lambda short: self._exact(short, k, allowed)
+        )
 
     def memory_bytes(self) -> int:
         codes = int(self._flat.ntotal) * int(self._flat.code_size)
