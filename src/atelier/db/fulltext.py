@@ -139,15 +139,32 @@ def search_loras(connection: Connection, query: str, limit: int) -> list[tuple[i
     return [(i, top) for i in exact] + [(i, s) for i, s in ranked if i not in exact]
 
 
-def exact_lora_names(connection: Connection, query: str) -> list[int]:
-    """LoRAs whose name is exactly the query (ignoring case and spacing)."""
-    return [
-        int(row[0])
-        for row in connection.execute(
-            text("SELECT id FROM models WHERE is_lora AND lower(name) = :name LIMIT 5"),
-            {"name": " ".join(query.split()).lower()},
-        )
-    ]
+def exact_lora_names(connection: Connection, query: str, max_owners: int = 5) -> list[int]:
+    """LoRAs whose name or one of whose trigger words is exactly the query (ignoring case and
+    spacing); none when more than `max_owners` share it (then it names no one LoRA)."""
+    phrase = " ".join(query.split()).lower()
+    if not phrase:
+        return []
+    # Trigger words live in a JSON array per version: json_each on SQLite,
+    # jsonb_array_elements_text on PostgreSQL.
+    words = (
+        "json_each(v.trained_words) AS w WHERE lower(trim(w.value)) = :name"
+        if connection.dialect.name == "sqlite"
+        else "jsonb_array_elements_text(CASE jsonb_typeof(v.trained_words) WHEN 'array' "
+        "THEN v.trained_words ELSE '[]'::jsonb END) AS w(value) "
+        "WHERE lower(trim(w.value)) = :name"
+    )
+    rows = connection.execute(
+        text(
+            "SELECT id FROM models WHERE is_lora AND lower(name) = :name "
+            "UNION SELECT v.model_id FROM model_versions v JOIN models m ON m.id = v.model_id, "
+            f"{words} AND m.is_lora "
+            "LIMIT :limit"
+        ),
+        {"name": phrase, "limit": max_owners + 1},
+    ).all()
+    ids = sorted({int(row[0]) for row in rows})
+    return ids if len(ids) <= max_owners else []
 
 
 def _ranked_loras(connection: Connection, terms: list[str], limit: int) -> list[tuple[int, float]]:
