@@ -84,8 +84,8 @@ def test_cached_cards_never_show_a_preview_above_the_viewers_level(
     service = service_of(person)
     mature = [int(i) for i in service.catalog.lora_ids[service.catalog.lora_popular_order[:50]]]
     with state_of(opened).sessions() as db:
-        seen = service._cached_lora_cards(db, mature, Visibility(3, frozenset(), True))
-        safe = service._cached_lora_cards(db, mature, Visibility())
+        seen = service.catalog.search.lora_cards.cards(db, mature, Visibility(3, frozenset(), True))
+        safe = service.catalog.search.lora_cards.cards(db, mature, Visibility())
         direct = lora_cards(db, mature, Visibility())
 
     assert seen and safe == direct

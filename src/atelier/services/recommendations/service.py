@@ -29,7 +29,7 @@ from atelier.recommend.events import Kind
 from atelier.recommend.graph import images_from_loras
 from atelier.recommend.slot import ModelSlot
 from atelier.services import accounts
-from atelier.services.favorites import ImageCard, LoraCard, image_cards, lora_cards
+from atelier.services.favorites import ImageCard, LoraCard, image_cards
 from atelier.services.interactions import InteractionEvent
 from atelier.services.recommendations.catalog import RecCatalog, load_catalog
 from atelier.services.recommendations.collaborative import TrainedModel, current_run, train
@@ -50,9 +50,6 @@ logger = logging.getLogger(__name__)
 
 MAX_PAGES = 20
 NAME_CHARS = 48
-# LoRA cards (name, creator, base model, preview) per viewer level, kept in memory: the card
-# query joins versions and showcase images, and suggestions keep naming the same LoRAs.
-LORA_CARD_CACHE = 4096
 _CURSOR = re.compile(r"(\d{1,3})\.(\d{1,19})")
 
 
@@ -148,8 +145,6 @@ class RecommendationService:
         self.onboarding = Onboarding(catalog, config.onboarding_styles)
         self._anonymous: OrderedDict[tuple[object, ...], list[Ranked]] = OrderedDict()
         self._anonymous_lock = threading.Lock()
-        self._lora_cards: OrderedDict[tuple[Visibility, int], LoraCard | None] = OrderedDict()
-        self._lora_cards_lock = threading.Lock()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -297,38 +292,14 @@ class RecommendationService:
         ranked = rank_loras(
             self.catalog, person, evidence, self.config, self._book(db), limit=limit, seed=seed
         )
-        cards = self._cached_lora_cards(db, [p.item_id for p in ranked.picks], person.visibility)
+        # The search service's card cache: suggestions and search pages name the same LoRAs.
+        cards = self.catalog.search.lora_cards.cards(
+            db, [p.item_id for p in ranked.picks], person.visibility
+        )
         items = [RecommendedLora(cards[p.item_id], p) for p in ranked.picks if p.item_id in cards]
         if user is not None:
             self._record_impressions(db, user.id, "lora", [i.pick.item_id for i in items])
         return LoraPage(items, user is not None, ranked.explore_share)
-
-    def _cached_lora_cards(
-        self, db: Session, ids: list[int], visibility: Visibility
-    ) -> dict[int, LoraCard]:
-        """`lora_cards` through an LRU. Cards are catalog data, as fresh as the snapshot the
-        ranking itself uses (both are rebuilt with the service)."""
-        out: dict[int, LoraCard] = {}
-        missing: list[int] = []
-        with self._lora_cards_lock:
-            for lora_id in ids:
-                key = (visibility, lora_id)
-                if key in self._lora_cards:
-                    self._lora_cards.move_to_end(key)
-                    card = self._lora_cards[key]
-                    if card is not None:
-                        out[lora_id] = card
-                else:
-                    missing.append(lora_id)
-        if missing:
-            found = lora_cards(db, missing, visibility)
-            out.update(found)
-            with self._lora_cards_lock:
-                for lora_id in missing:
-                    self._lora_cards[(visibility, lora_id)] = found.get(lora_id)
-                while len(self._lora_cards) > LORA_CARD_CACHE:
-                    self._lora_cards.popitem(last=False)
-        return out
 
     # -- more like this ----------------------------------------------------------------------
 

@@ -8,8 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from atelier.db.fulltext import query_terms
-from atelier.services.favorites import ImageCard, LoraCard, image_cards, lora_cards
-from atelier.services.search.cache import LruCache
+from atelier.services.favorites import (
+    ImageCard,
+    LoraCard,
+    LoraCardCache,
+    image_cards,
+    lora_cards,
+)
 from atelier.services.search.service import Hit
 from atelier.services.visibility import Visibility
 
@@ -46,26 +51,13 @@ def present_loras(
     hits: Sequence[Hit],
     visibility: Visibility,
     query: str,
-    cache: LruCache[LoraCard] | None = None,
+    cache: LoraCardCache | None = None,
 ) -> list[Presented]:
-    """LoRA cards in hit order.
-
-    A LoRA card costs a window query over every image of the model (its first visible
-    showcase image), ~1 ms per LoRA on the full catalog, and the same popular LoRAs come back
-    for many queries; `cache` keeps cards per (viewer limits, LoRA) for the service's life,
-    as the search snapshot itself does.
-    """
+    """LoRA cards in hit order (through `cache` when the caller keeps one)."""
     ids = [h.item_id for h in hits]
-    if cache is None:
-        cards = lora_cards(db, ids, visibility)
-    else:
-        found = cache.get_many((visibility, i) for i in ids)
-        cards = {key[1]: card for key, card in found.items() if isinstance(key, tuple)}
-        missing = [i for i in ids if i not in cards]
-        if missing:
-            fresh = lora_cards(db, missing, visibility)
-            cache.put_many({(visibility, i): card for i, card in fresh.items()})
-            cards.update(fresh)
+    cards = (
+        cache.cards(db, ids, visibility) if cache is not None else lora_cards(db, ids, visibility)
+    )
     terms = query_terms(query)
     return [
         Presented(h, cards[h.item_id], _matched(terms, cards[h.item_id].name))

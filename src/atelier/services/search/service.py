@@ -5,8 +5,6 @@ Built once per app (snapshot, embedder, indexes) and shared by the API and the C
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -19,8 +17,8 @@ from atelier.embed.protocol import Embedder
 from atelier.embed.texts import image_text
 from atelier.index.filter import AllowedSet
 from atelier.index.protocol import VectorIndex
-from atelier.services.favorites import LoraCard
-from atelier.services.search.cache import LruCache
+from atelier.services.favorites import LoraCardCache
+from atelier.services.lru import LruCache
 from atelier.services.search.fusion import (
     Fused,
     FusionWeights,
@@ -108,14 +106,13 @@ class SearchService:
         if isinstance(weights, FusionWeights):
             weights = TunedWeights(weights, weights)
         self.weights = weights or load_tuned_weights()
-        self._allowed: OrderedDict[
-            tuple[object, ...], tuple[NDArray[np.bool_], AllowedSet | None]
-        ] = OrderedDict()
-        self._lock = threading.Lock()
+        self._allowed: LruCache[tuple[NDArray[np.bool_], AllowedSet | None]] = LruCache(
+            _ALLOWED_CACHE
+        )
         self._vectors: LruCache[NDArray[np.float32]] = LruCache(_QUERY_CACHE)
         self._keyword: LruCache[NDArray[np.int64]] = LruCache(_QUERY_CACHE)
-        # LoRA cards for result pages (see presenting.present_loras), filled by the API.
-        self.lora_cards: LruCache[LoraCard] = LruCache(_CARD_CACHE)
+        # LoRA cards for result pages, shared with the recommender (it holds this service).
+        self.lora_cards = LoraCardCache(_CARD_CACHE)
 
     @property
     def semantic(self) -> bool:
@@ -133,19 +130,16 @@ class SearchService:
     ) -> tuple[NDArray[np.bool_], AllowedSet | None]:
         """The row mask and the index's resolved filter, cached: most requests repeat a
         handful of filter combinations."""
-        key = (kind, visibility, filters)
-        with self._lock:
-            cached = self._allowed.get(key)
-            if cached is not None:
-                self._allowed.move_to_end(key)
-                return cached
+        return self._allowed.get_or_compute(
+            (kind, visibility, filters), lambda: self._resolve(kind, visibility, filters)
+        )
+
+    def _resolve(
+        self, kind: Kind, visibility: Visibility, filters: Filters
+    ) -> tuple[NDArray[np.bool_], AllowedSet | None]:
         mask = self.snapshot.mask(kind, visibility, filters)
         index = self._index(kind)
         resolved = index.allowed_set(self._columns(kind).ids[mask]) if index is not None else None
-        with self._lock:
-            self._allowed[key] = (mask, resolved)
-            while len(self._allowed) > _ALLOWED_CACHE:
-                self._allowed.popitem(last=False)
         return mask, resolved
 
     def keyword_ranking(self, kind: Kind, query: str, mask: NDArray[np.bool_]) -> list[int]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from atelier.services.search.cache import LruCache
+from atelier.services.lru import LruCache
 
 
 def test_a_repeated_key_is_computed_once() -> None:
