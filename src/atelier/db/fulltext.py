@@ -139,7 +139,13 @@ def search_loras(connection: Connection, query: str, limit: int) -> list[tuple[i
     return [(i, top) for i in exact] + [(i, s) for i, s in ranked if i not in exact]
 
 
-def exact_lora_names(connection: Connection, query: str, max_owners: int = 5) -> list[int]:
+# At most this many LoRAs may share a whole name or trigger word for it to pin them first.
+MAX_EXACT_OWNERS = 5
+
+
+def exact_lora_names(
+    connection: Connection, query: str, max_owners: int = MAX_EXACT_OWNERS
+) -> list[int]:
     """LoRAs whose name or one of whose trigger words is exactly the query (ignoring case and
     spacing); none when more than `max_owners` share it (then it names no one LoRA)."""
     phrase = " ".join(query.split()).lower()

@@ -23,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Connection, select, text
 
+from atelier.db.fulltext import MAX_EXACT_OWNERS
 from atelier.db.models import ModelVersion
 
 logger = logging.getLogger(__name__)
@@ -36,8 +37,6 @@ _TOKEN = re.compile(r"[^\W_]+")
 # (The database path keeps the first words instead, which for prompts are the boilerplate.)
 MAX_QUERY_TERMS = 32
 IDF_FLOOR = 1e-6
-# At most this many items may share a whole name or trigger word for it to pin them first.
-MAX_EXACT_OWNERS = 5
 # Column weights of the LoRA table, as fulltext._ranked_loras passes them to bm25().
 LORA_COLUMNS = {"name": 10.0, "triggers": 8.0, "tags": 4.0, "creator": 2.0, "body": 1.0}
 

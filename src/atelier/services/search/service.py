@@ -28,7 +28,7 @@ from atelier.services.search.fusion import (
     load_tuned_weights,
     top_k,
 )
-from atelier.services.search.keyword import MAX_EXACT_OWNERS, KeywordIndex
+from atelier.services.search.keyword import KeywordIndex
 from atelier.services.search.snapshot import CatalogSnapshot, Filters, ItemColumns
 from atelier.services.visibility import Visibility
 
@@ -278,7 +278,7 @@ class SearchService:
             exact = index.exact_names(query)
         else:
             with self.engine.connect() as connection:
-                exact = fulltext.exact_lora_names(connection, query, MAX_EXACT_OWNERS)
+                exact = fulltext.exact_lora_names(connection, query)
         if not exact:
             return hits
         rows = self.snapshot.loras.rows_of(np.array(exact, dtype=np.int64))
