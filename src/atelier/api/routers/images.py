@@ -58,7 +58,7 @@ def loras_for_image(
     visibility = Visibility.for_user(user)
     image_detail(db, image_id, visibility)
     hits = service.loras_for_image(image_id, visibility, limit)
-    items = present_loras(db, hits, visibility, "")
+    items = present_loras(db, hits, visibility, "", service.lora_cards)
     return LoraHitsPublic(
         data=[lora_hit(item) for item in items], total=len(items), next_cursor=None
     )

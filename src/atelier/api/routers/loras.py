@@ -64,7 +64,7 @@ def similar_loras(
     lora_detail(db, lora_id, visibility)  # 404 unless the viewer may see it
     # Personalised order for a signed-in person; anonymous viewers get plain similarity.
     hits = recommend.similar(db, user, "loras", lora_id, visibility, limit)
-    items = present_loras(db, hits, visibility, "")
+    items = present_loras(db, hits, visibility, "", recommend.catalog.search.lora_cards)
     return LoraHitsPublic(
         data=[lora_hit(item) for item in items], total=len(items), next_cursor=None
     )

@@ -13,7 +13,6 @@ from atelier.services.favorites import (
     LoraCard,
     LoraCardCache,
     image_cards,
-    lora_cards,
 )
 from atelier.services.search.service import Hit
 from atelier.services.visibility import Visibility
@@ -51,13 +50,10 @@ def present_loras(
     hits: Sequence[Hit],
     visibility: Visibility,
     query: str,
-    cache: LoraCardCache | None = None,
+    cache: LoraCardCache,
 ) -> list[Presented]:
-    """LoRA cards in hit order (through `cache` when the caller keeps one)."""
-    ids = [h.item_id for h in hits]
-    cards = (
-        cache.cards(db, ids, visibility) if cache is not None else lora_cards(db, ids, visibility)
-    )
+    """LoRA cards in hit order, through the service's card cache."""
+    cards = cache.cards(db, [h.item_id for h in hits], visibility)
     terms = query_terms(query)
     return [
         Presented(h, cards[h.item_id], _matched(terms, cards[h.item_id].name))
