@@ -467,7 +467,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--from-db", type=Path, help="export image embeddings from this atelier.db to --vectors"
     )
-    parser.add_argument("--db-embedder", default="minilm-onnx", help="embedder name in the db")
+    parser.add_argument(
+        "--db-embedder", default="minilm-onnx-phrases", help="embedder name in the db"
+    )
     parser.add_argument("--partial", action="store_true", help="bench on checkpointed chunks")
     parser.add_argument("--no-report", action="store_true", help="do not write docs/benchmarks.md")
     parser.add_argument("--note", action="append", default=[], help="a paragraph for the report")

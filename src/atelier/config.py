@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     first_import_limit: int = Field(
         500, description="LoRA models fetched by the first live import of `make run`"
     )
-    embedder: str = Field("minilm-onnx", description="text embedder name")
+    embedder: str = Field("minilm-onnx-phrases", description="text embedder name")
     vector_index: str = Field(
         "ivf", description="vector index kind: exact, sq8, ivf, hnsw, hnsw-flat"
     )

@@ -7,6 +7,7 @@ import pytest
 
 from atelier.embed import Embedder
 from atelier.embed.hashing import HashingEmbedder
+from atelier.embed.phrases import PhrasePooledEmbedder
 
 TEXTS = [
     "a watercolor painting of a harbor at dusk",
@@ -20,14 +21,20 @@ TEXTS = [
 @pytest.fixture(
     params=[
         "hashing",
+        "phrases_hashing",
         "tiny_clip",
         pytest.param("torch_minilm", marks=pytest.mark.model),
         pytest.param("onnx_minilm", marks=pytest.mark.model),
+        pytest.param("phrases_onnx", marks=pytest.mark.model),
     ]
 )
 def embedder(request: pytest.FixtureRequest) -> Embedder:
     if request.param == "hashing":
         return HashingEmbedder()
+    if request.param == "phrases_hashing":
+        return PhrasePooledEmbedder(HashingEmbedder())
+    if request.param == "phrases_onnx":
+        return PhrasePooledEmbedder(request.getfixturevalue("onnx_minilm"))
     built: Embedder = request.getfixturevalue(request.param)
     return built
 

@@ -1,0 +1,108 @@
+"""PhrasePooledEmbedder: texts pooled from their phrases, each distinct phrase embedded once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from atelier.embed.hashing import HashingEmbedder
+from atelier.embed.minilm_onnx import MiniLMOnnxEmbedder
+from atelier.embed.phrases import PhraseCache, PhrasePooledEmbedder, split_phrases
+from atelier.embed.texts import estimate_tokens, image_text, lora_text
+
+
+class CountingEmbedder(HashingEmbedder):
+    """Records every text it is asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__(dim=32)
+        self.seen: list[str] = []
+
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> NDArray[np.float32]:
+        self.seen += list(texts)
+        return super().encode(texts, batch_size)
+
+
+def test_image_texts_split_into_their_phrases_and_tags_without_labels() -> None:
+    text = image_text("masterpiece, 1girl, (long hair:1.2), <lora:x:1>", ["anime", "girl"])
+    assert split_phrases(text) == ["1girl", "long hair", "anime", "girl"]
+
+
+def test_lora_texts_split_by_section_and_item() -> None:
+    text = lora_text("Ink Wash", ["style"], ["inkwash"], "A soft style. Works at 0.8.", [])
+    assert split_phrases(text) == ["Ink Wash", "style", "inkwash", "A soft style", "Works at 0.8"]
+
+
+def test_a_text_without_breaks_is_its_own_phrase() -> None:
+    assert split_phrases("cherry blossoms") == ["cherry blossoms"]
+    assert split_phrases("") == [""]
+
+
+def test_each_distinct_phrase_is_embedded_once_across_calls() -> None:
+    inner = CountingEmbedder()
+    embedder = PhrasePooledEmbedder(inner)
+    embedder.encode(["1girl, long hair", "1girl, short hair"])
+    embedder.encode(["long hair, short hair, 1girl"])
+    embedder.encode_query("1girl")
+    assert sorted(inner.seen) == ["1girl", "long hair", "short hair"]
+
+
+def test_a_text_is_the_length_weighted_mean_of_its_phrases() -> None:
+    inner = HashingEmbedder(dim=32)
+    phrases = ["red", "cherry blossoms over a quiet river"]
+    expected = sum(
+        estimate_tokens(p) * inner.encode([p])[0].astype(np.float16).astype(np.float32)
+        for p in phrases
+    )
+    expected = expected / np.linalg.norm(expected)
+    pooled = PhrasePooledEmbedder(inner).encode([", ".join(phrases)])[0]
+    np.testing.assert_allclose(pooled, expected, atol=1e-6)
+
+
+def test_a_one_phrase_query_matches_the_inner_embedding() -> None:
+    inner = HashingEmbedder(dim=32)
+    query = PhrasePooledEmbedder(inner).encode_query("moody watercolor harbor at dusk")
+    np.testing.assert_allclose(
+        query, inner.encode_query("moody watercolor harbor at dusk"), atol=1e-3
+    )
+
+
+def test_a_cache_smaller_than_one_call_still_pools_every_phrase() -> None:
+    embedder = PhrasePooledEmbedder(HashingEmbedder(dim=32), cache_phrases=1)
+    roomy = PhrasePooledEmbedder(HashingEmbedder(dim=32))
+    texts = ["a, b, c", "c, d"]
+    np.testing.assert_allclose(embedder.encode(texts), roomy.encode(texts), atol=1e-6)
+
+
+def test_the_cache_forgets_the_least_recently_used_phrase() -> None:
+    cache = PhraseCache(2)
+    vectors = np.eye(3, dtype=np.float32)
+    cache.put(["a", "b"], vectors[:2])
+    cache.get_many(["a"])
+    cache.put(["c"], vectors[2:])
+    assert cache.missing(["a", "b", "c"]) == ["b"]
+    assert len(cache) == 2
+    with pytest.raises(ValueError, match="positive"):
+        PhraseCache(0)
+
+
+def test_the_name_says_how_texts_are_pooled() -> None:
+    assert PhrasePooledEmbedder(HashingEmbedder()).name == "hashing-phrases"
+
+
+@pytest.mark.model
+def test_pooled_minilm_keeps_related_prompts_closer_than_unrelated(
+    onnx_minilm: MiniLMOnnxEmbedder,
+) -> None:
+    embedder = PhrasePooledEmbedder(onnx_minilm)
+    harbor, harbor_again, city = embedder.encode(
+        [
+            "watercolor, harbor at dusk, fishing boats, soft light",
+            "fishing boats in a harbor, watercolor painting, evening",
+            "cyberpunk city street, neon signs, rain, night",
+        ]
+    )
+    assert float(harbor @ harbor_again) > float(harbor @ city) + 0.2
