@@ -41,6 +41,21 @@ def _table(evaluations: list[Evaluation]) -> str:
     )
 
 
+# The goals issue 3 sets for the hybrid ranking, in both settings.
+GOALS = {"A": 0.45, "B": 0.80}
+
+
+def _goals_text(evaluations: list[Evaluation]) -> str:
+    def status(task: str, values: dict[str, float]) -> str:
+        met = all(value >= GOALS[task] for value in values.values())
+        shown = ", ".join(f"{value:.3f} {setting}" for setting, value in values.items())
+        return f"task {task} hit@10 >= {GOALS[task]:.2f} ({'met' if met else 'missed'}: {shown})"
+
+    task_a = {e.setting: e.task_a["hybrid"].hit_at_10 for e in evaluations}
+    task_b = {e.setting: e.task_b["hybrid"].hit_at_10 for e in evaluations}
+    return f"Goals for hybrid: {status('A', task_a)}, {status('B', task_b)}."
+
+
 def _weights_text(evaluations: list[Evaluation]) -> str:
     return "; ".join(
         f"{e.setting} `keyword={e.weights.keyword:g}, vector={e.weights.vector:g}, "
@@ -109,5 +124,6 @@ def search(
             "held-out image's prompt (its `<lora:>` tags and the target LoRAs' trigger words "
             "removed); hit@10 and MRR of the LoRAs it really used, excluding the model it is "
             "posted under. Task B: rank images from the prompt; hit@10 and recall@20 of images "
-            f"posted under the same version. Run time {minutes:.1f} min.\n\n{table}\n",
+            f"posted under the same version. Run time {minutes:.1f} min.\n\n{table}\n"
+            f"{_goals_text(evaluations)}\n",
         )
