@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from atelier.db.fulltext import _fts5_query, query_terms
+from atelier.services.search import keyword
 from atelier.services.search.keyword import KeywordIndex
 
 DOCUMENTS = [
@@ -38,6 +39,12 @@ def _fts5_ranking(query: str) -> list[tuple[int, float]]:
     ).fetchall()
     connection.close()
     return [(int(r[0]), float(r[1])) for r in rows]
+
+
+@pytest.fixture(params=["dense", "sparse"], autouse=True)
+def summing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs with scores summed into a catalog-long array, then per matched row."""
+    monkeypatch.setattr(keyword, "_SPARSE_RATIO", 0 if request.param == "dense" else 10**9)
 
 
 def _index() -> KeywordIndex:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
-from atelier.db.models import Model
-from atelier.services.favorites import LoraCardCache, lora_cards
+from atelier.db.models import Model, ModelTag
+from atelier.services.favorites import LoraCardCache, first_showcase_images, lora_cards
+from atelier.services.search.snapshot import Filters, load_snapshot
 from atelier.services.visibility import Visibility
 
 
@@ -35,3 +36,35 @@ def test_cached_cards_match_the_query_for_each_viewer_and_are_asked_for_once(
                 event.remove(catalog_engine, "before_cursor_execute", count)
             assert statements == []
         assert set(cache.cards(db, ids, Visibility())) == set(safe)
+
+
+def test_snapshot_previews_match_the_window_query_for_each_viewer(
+    catalog_engine: Engine,
+) -> None:
+    with catalog_engine.connect() as connection:
+        snapshot = load_snapshot(connection)
+    with Session(catalog_engine) as db:
+        lora_ids = list(db.scalars(select(Model.id).where(Model.is_lora).order_by(Model.id)))
+        common_tag = db.scalar(
+            select(ModelTag.tag).group_by(ModelTag.tag).order_by(func.count().desc()).limit(1)
+        )
+        assert common_tag is not None
+        viewers = [
+            Visibility(),
+            Visibility(1),
+            Visibility(3, frozenset(), True),
+            Visibility(3, frozenset({common_tag}), False),
+        ]
+        for viewer in viewers:
+            expected = first_showcase_images(db, lora_ids, viewer)
+            mask = snapshot.mask("images", viewer, Filters())
+            assert snapshot.first_showcase_images(lora_ids, mask) == expected, viewer
+            # Cards through the snapshot are the cards the database alone would make.
+            from_memory = lora_cards(
+                db,
+                lora_ids,
+                viewer,
+                lambda ids, v, mask=mask: snapshot.first_showcase_images(ids, mask),
+            )
+            assert from_memory == lora_cards(db, lora_ids, viewer)
+        assert len(expected) > 10

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert, select, update
 
+from atelier.db.engine import refresh_planner_statistics
 from atelier.db.migrate import upgrade_to_head
 from atelier.db.models import IngestRun
 from atelier.db.stats import lora_coverage
@@ -39,6 +40,7 @@ def finish_run(engine: Engine, run_id: int, report: ImportReport) -> None:
             .where(IngestRun.id == run_id)
             .values(finished_at=datetime.now(UTC), summary=report.summary())
         )
+    refresh_planner_statistics(engine)
     logger.info("import finished: %s", report.summary())
 
 

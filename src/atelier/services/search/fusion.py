@@ -79,11 +79,21 @@ def save_tuned_weights(weights: TunedWeights, path: Path = TUNED_WEIGHTS) -> Non
 
 @dataclass(slots=True)
 class Fused:
-    """One fused result and the ranks it came from (None where a ranking missed it)."""
+    """One fused result; `ranks` says where each ranking had it (missing where it did not)."""
 
     item_id: int
     score: float
-    ranks: dict[str, int] = field(default_factory=dict)
+    # Every ranking's id -> position, shared by all results of one fusion: a query fuses
+    # ~1,000 candidates and shows 24, so ranks are looked up only for results shown.
+    positions: Mapping[str, Mapping[int, int]] = field(default_factory=dict, repr=False)
+
+    @property
+    def ranks(self) -> dict[str, int]:
+        return {
+            name: rank
+            for name, ranking in self.positions.items()
+            if (rank := ranking.get(self.item_id)) is not None
+        }
 
 
 def fuse(
@@ -101,11 +111,10 @@ def fuse(
     """
     names, items, scores = _fused_scores(rankings, weights, rrf_k, popularity, popularity_weight)
     positions = {n: dict(zip(rankings[n], range(len(rankings[n])), strict=False)) for n in names}
-    fused = []
-    for item_id, score in zip(items.tolist(), scores.tolist(), strict=True):
-        ranks = {n: rank for n in names if (rank := positions[n].get(item_id)) is not None}
-        fused.append(Fused(item_id, score, ranks))
-    return fused
+    return [
+        Fused(item_id, score, positions)
+        for item_id, score in zip(items.tolist(), scores.tolist(), strict=True)
+    ]
 
 
 def fused_ids(

@@ -109,6 +109,11 @@ class _Builder:
         return _Column(starts, rows[order], factors[order])
 
 
+# Below one posting per this many rows, scores are summed per matched row (np.unique)
+# rather than into a catalog-long array; both sum in the same order, so scores are equal.
+_SPARSE_RATIO = 8
+
+
 class KeywordIndex:
     """BM25 over one or more weighted text columns of the same rows (items)."""
 
@@ -193,13 +198,23 @@ class KeywordIndex:
                     weights.append(column.factors[start:stop] * (weight * self._idf[code]))
         if not rows:
             return np.empty(0, np.int64)
-        scores = np.bincount(np.concatenate(rows), np.concatenate(weights), minlength=self.ids.size)
-        matched = np.flatnonzero(scores)
+        postings, contributions = np.concatenate(rows), np.concatenate(weights)
+        matched: NDArray[np.int64]
+        if postings.size * _SPARSE_RATIO < self.ids.size:
+            # Few postings: sum per distinct row, not over an array as long as the catalog.
+            distinct, inverse = np.unique(postings, return_inverse=True)
+            matched = distinct.astype(np.int64)
+            scores = np.bincount(inverse, contributions, minlength=matched.size)
+        else:
+            dense = np.bincount(postings, contributions, minlength=self.ids.size)
+            matched = np.flatnonzero(dense)
+            scores = dense[matched]
         if matched.size > limit:
             # Everything scoring at least the limit-th best, so ties at the edge break by id.
-            edge = -np.partition(-scores[matched], limit - 1)[limit - 1]
-            matched = matched[scores[matched] >= edge]
-        order = np.lexsort((matched, -scores[matched]))[:limit]
+            edge = -np.partition(-scores, limit - 1)[limit - 1]
+            keep = scores >= edge
+            matched, scores = matched[keep], scores[keep]
+        order = np.lexsort((matched, -scores))[:limit]
         found: NDArray[np.int64] = self.ids[matched[order]]
         return found
 

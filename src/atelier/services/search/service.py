@@ -5,6 +5,7 @@ Built once per app (snapshot, embedder, indexes) and shared by the API and the C
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -112,7 +113,7 @@ class SearchService:
         self._vectors: LruCache[NDArray[np.float32]] = LruCache(_QUERY_CACHE)
         self._keyword: LruCache[NDArray[np.int64]] = LruCache(_QUERY_CACHE)
         # LoRA cards for result pages, shared with the recommender (it holds this service).
-        self.lora_cards = LoraCardCache(_CARD_CACHE)
+        self.lora_cards = LoraCardCache(_CARD_CACHE, self.first_showcase_images)
 
     @property
     def semantic(self) -> bool:
@@ -121,6 +122,13 @@ class SearchService:
 
     def _columns(self, kind: Kind) -> ItemColumns:
         return self.snapshot.images if kind == "images" else self.snapshot.loras
+
+    def first_showcase_images(
+        self, lora_ids: Sequence[int], visibility: Visibility
+    ) -> dict[int, int]:
+        """Card previews from the snapshot's showcase order and the viewer's image mask."""
+        image_mask, _ = self.allowed("images", visibility, Filters())
+        return self.snapshot.first_showcase_images(lora_ids, image_mask)
 
     def _index(self, kind: Kind) -> VectorIndex | None:
         return self.indexes.get("image" if kind == "images" else "lora")

@@ -82,6 +82,21 @@ class ItemColumns:
         return np.where(found, positions, -1).astype(np.int64)
 
 
+@dataclass(frozen=True)
+class Showcases:
+    """Each LoRA's showcase images in display order (version position, then image id):
+    image rows `rows[starts[r]:starts[r + 1]]` for LoRA row r."""
+
+    starts: NDArray[np.int64]
+    rows: NDArray[np.int64]
+
+    def first_allowed(self, lora_row: int, allowed: NDArray[np.bool_]) -> int | None:
+        """The first showcase image row that `allowed` keeps, if any."""
+        candidates = self.rows[self.starts[lora_row] : self.starts[lora_row + 1]]
+        kept = np.flatnonzero(allowed[candidates])
+        return int(candidates[kept[0]]) if kept.size else None
+
+
 class CatalogSnapshot:
     """Filter and sort columns for every image and LoRA, built from the database."""
 
@@ -93,10 +108,12 @@ class CatalogSnapshot:
         base_models: Vocabulary,
         types: Vocabulary,
         image_loras: sparse.csr_matrix,
+        showcases: Showcases | None = None,
     ) -> None:
         self.images, self.loras = images, loras
         # Image rows x LoRA rows: which LoRAs made (or showcase) each image.
         self.image_loras = image_loras
+        self.showcases = showcases
         self.tag_vocabulary, self.base_model_vocabulary, self.type_vocabulary = (
             tags, base_models, types,
         )  # fmt: skip
@@ -119,6 +136,21 @@ class CatalogSnapshot:
         if filters.model_types:
             keep &= _has_any(columns.types, self.type_vocabulary.lookup(filters.model_types))
         return keep
+
+    def first_showcase_images(
+        self, lora_ids: Sequence[int], allowed_images: NDArray[np.bool_]
+    ) -> dict[int, int]:
+        """LoRA id -> id of its first showcase image among the allowed image rows, for the
+        LoRAs that have one; a LoRA card's preview without a window query over its images."""
+        if self.showcases is None or not lora_ids:
+            return {}
+        rows = self.loras.rows_of(np.asarray(lora_ids, dtype=np.int64))
+        found: dict[int, int] = {}
+        for lora_id, row in zip(lora_ids, rows.tolist(), strict=True):
+            first = self.showcases.first_allowed(row, allowed_images) if row >= 0 else None
+            if first is not None:
+                found[int(lora_id)] = int(self.images.ids[first])
+        return found
 
     def facet_values(self) -> dict[str, list[str]]:
         """Known base models and model types, for filter menus."""
@@ -217,7 +249,32 @@ def load_snapshot(connection: Connection) -> CatalogSnapshot:
     )
     logger.info("catalog snapshot: %d images, %d LoRAs, %d tags", n_images, len(lora_rows), n_tags)
     image_loras = image_models[:, lora_rows].tocsr()
-    return CatalogSnapshot(image_columns, loras, tags, bases, types, image_loras)
+    showcases = _load_showcases(connection, loras.ids, image_ids)
+    return CatalogSnapshot(image_columns, loras, tags, bases, types, image_loras, showcases)
+
+
+def _load_showcases(
+    connection: Connection, lora_ids: NDArray[np.int64], image_ids: NDArray[np.int64]
+) -> Showcases:
+    """Images posted under each LoRA's versions, in the order a LoRA card picks its preview."""
+    pairs = connection.execute(
+        select(ModelVersion.model_id, Image.id)
+        .join(ModelVersion, ModelVersion.id == Image.posted_version_id)
+        .order_by(ModelVersion.model_id, ModelVersion.position, Image.id)
+    ).all()
+    models = np.array([p[0] for p in pairs], dtype=np.int64)
+    images = np.array([p[1] for p in pairs], dtype=np.int64)
+    lora_positions = np.searchsorted(lora_ids, models)
+    is_lora = (lora_positions < len(lora_ids)) & (
+        lora_ids[np.minimum(lora_positions, max(len(lora_ids) - 1, 0))] == models
+        if len(lora_ids)
+        else np.zeros(len(models), dtype=bool)
+    )
+    # Rows arrive grouped by model id, and LoRA rows are in model-id order, so the kept pairs
+    # are already grouped by LoRA row in display order.
+    lora_rows = lora_positions[is_lora]
+    starts = np.searchsorted(lora_rows, np.arange(len(lora_ids) + 1)).astype(np.int64)
+    return Showcases(starts, np.searchsorted(image_ids, images[is_lora]).astype(np.int64))
 
 
 def _unzip(pairs: Sequence[tuple[int, int]]) -> tuple[list[int], list[int]]:
