@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,7 +11,14 @@ from numpy.typing import NDArray
 
 from atelier.embed.hashing import HashingEmbedder
 from atelier.embed.minilm_onnx import MiniLMOnnxEmbedder
-from atelier.embed.phrases import PhraseCache, PhrasePooledEmbedder, split_phrases
+from atelier.embed.phrases import (
+    PhraseCache,
+    PhraseFileError,
+    PhrasePooledEmbedder,
+    read_phrase_file,
+    split_phrases,
+    write_phrase_file,
+)
 from atelier.embed.texts import estimate_tokens, image_text, lora_text
 
 
@@ -106,3 +114,52 @@ def test_pooled_minilm_keeps_related_prompts_closer_than_unrelated(
         ]
     )
     assert float(harbor @ harbor_again) > float(harbor @ city) + 0.2
+
+
+def test_saved_phrases_come_back_and_cost_no_model_run(tmp_path: Path) -> None:
+    first = PhrasePooledEmbedder(CountingEmbedder())
+    texts = ["masterpiece, 1girl, cherry blossoms", "ink wash, 山水画, 🌸 petals"]
+    expected = first.encode(texts)
+    path = tmp_path / "phrases.npz"
+    assert first.save_phrases(path) == 6
+
+    inner = CountingEmbedder()
+    second = PhrasePooledEmbedder(inner)
+    assert second.load_phrases(path) == 6
+    np.testing.assert_allclose(second.encode(texts), expected, atol=1e-6)
+    assert second.encode_query("1girl, 山水画").shape == (32,)
+    assert inner.seen == []
+
+
+def test_a_missing_phrase_file_adds_nothing(tmp_path: Path) -> None:
+    embedder = PhrasePooledEmbedder(CountingEmbedder())
+    assert embedder.load_phrases(tmp_path / "absent.npz") == 0
+
+
+@pytest.mark.parametrize("damage", ["truncated", "foreign", "inconsistent"])
+def test_a_damaged_or_foreign_phrase_file_is_ignored_with_a_warning(
+    tmp_path: Path, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "phrases.npz"
+    saver = PhrasePooledEmbedder(CountingEmbedder())
+    saver.encode(["one phrase, another phrase"])
+    saver.save_phrases(path)
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:100])
+    elif damage == "foreign":
+        write_phrase_file(path, "some-other-model", ["a"], np.zeros((1, 32), np.float16))
+    else:
+        write_phrase_file(path, saver.name, ["a", "b"], np.zeros((1, 32), np.float16))
+    inner = CountingEmbedder()
+    loader = PhrasePooledEmbedder(inner)
+    assert loader.load_phrases(path) == 0
+    assert "ignoring saved phrase vectors" in caplog.text
+    loader.encode(["one phrase"])
+    assert inner.seen == ["one phrase"]
+
+
+def test_a_file_from_another_dimension_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "phrases.npz"
+    write_phrase_file(path, "x", ["a"], np.zeros((1, 8), np.float16))
+    with pytest.raises(PhraseFileError, match="inconsistent"):
+        read_phrase_file(path, "x", 32)

@@ -15,7 +15,9 @@ from atelier.services.indexing import (
     build_vector_indexes,
     embed_catalog,
     rebuild_fulltext,
+    recall_phrases,
     refresh_search_indexes,
+    remember_phrases,
 )
 from atelier.services.search.service import SearchRequest
 from atelier.services.search.setup import build_search_service, embedder_for
@@ -32,8 +34,10 @@ def _progress() -> Progress:
 
 def embed() -> None:
     """Embed every image and LoRA whose text is new or changed (resumable)."""
-    embedder = embedder_for(settings())
+    config = settings()
+    embedder = embedder_for(config)
     started = time.perf_counter()
+    recall_phrases(embedder, config.data_dir)
     with _progress() as progress:
         task = progress.add_task(f"embedding with {embedder.name}", total=None)
         counts = embed_catalog(
@@ -41,6 +45,7 @@ def embed() -> None:
             embedder,
             on_progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
+    remember_phrases(embedder, config.data_dir)
     seconds = time.perf_counter() - started
     rate = counts.distinct_texts / seconds if seconds and counts.distinct_texts else 0.0
     console.print(

@@ -10,10 +10,15 @@ close to the mean over all tokens that the whole-text embedding takes.
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 import threading
+import zipfile
 from collections import OrderedDict
 from collections.abc import Sequence
+from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,6 +26,8 @@ from numpy.typing import NDArray
 from atelier.embed._common import l2_normalize
 from atelier.embed.protocol import Embedder
 from atelier.embed.texts import estimate_tokens
+
+logger = logging.getLogger(__name__)
 
 # Item texts (see `atelier.embed.texts`) join phrases with ", " and sections with ". ".
 _PHRASE_BREAK = re.compile(r"[,;]\s+|\.\s+|\n+")
@@ -30,6 +37,8 @@ _SECTION_LABEL = re.compile(r"^(?:Tags|Trigger words|Shows):\s*")
 # catalog recomputes the rarest ones, never more than the whole-text embedder would.
 DEFAULT_CACHE_PHRASES = 262_144
 SUFFIX = "-phrases"
+# Saved beside the vector indexes by `atelier index`, loaded by the server at start-up.
+PHRASES_FILE = "phrases.npz"
 
 
 def split_phrases(text: str) -> list[str]:
@@ -67,6 +76,23 @@ class PhraseCache:
                 self._vectors.move_to_end(phrase)
             while len(self._vectors) > self.capacity:
                 self._vectors.popitem(last=False)
+
+    def put_rows(self, phrases: Sequence[str], vectors: NDArray[np.float16]) -> None:
+        """Add float16 rows as views of `vectors`: one block of memory, not one per phrase."""
+        with self._lock:
+            for phrase, vector in zip(phrases, vectors, strict=True):
+                self._vectors[phrase] = vector
+                self._vectors.move_to_end(phrase)
+            while len(self._vectors) > self.capacity:
+                self._vectors.popitem(last=False)
+
+    def contents(self) -> tuple[list[str], NDArray[np.float16]]:
+        """Every cached phrase, least recently used first, and its vectors as one matrix."""
+        with self._lock:
+            phrases = list(self._vectors)
+            if not phrases:
+                return [], np.empty((0, 0), np.float16)
+            return phrases, np.stack(list(self._vectors.values())).astype(np.float16)
 
     def get_many(self, phrases: Sequence[str]) -> dict[str, NDArray[np.float16]]:
         with self._lock:
@@ -113,6 +139,26 @@ class PhrasePooledEmbedder:
         row: NDArray[np.float32] = self.encode([text], batch_size=1)[0]
         return row
 
+    def save_phrases(self, path: Path) -> int:
+        """Write every cached phrase vector to `path` (atomically); returns how many."""
+        phrases, vectors = self._cache.contents()
+        write_phrase_file(path, self.name, phrases, vectors)
+        return len(phrases)
+
+    def load_phrases(self, path: Path) -> int:
+        """Add the phrase vectors saved at `path`, so a query or an incremental embed made of
+        phrases the catalog already has costs no model run. A missing, unreadable or foreign
+        file adds nothing (it is derived data: the next `atelier index` writes it again)."""
+        if not path.is_file():
+            return 0
+        try:
+            phrases, vectors = read_phrase_file(path, self.name, self.dim)
+        except PhraseFileError as exc:
+            logger.warning("ignoring saved phrase vectors: %s", exc)
+            return 0
+        self._cache.put_rows(phrases, vectors)
+        return len(phrases)
+
     def _phrase_vectors(
         self, phrases: list[str], batch_size: int
     ) -> dict[str, NDArray[np.float16]]:
@@ -124,3 +170,55 @@ class PhrasePooledEmbedder:
             # Kept here too: a cache smaller than one call must not lose this call's phrases.
             computed = {p: v.astype(np.float16) for p, v in zip(missing, vectors, strict=True)}
         return {**self._cache.get_many(phrases), **computed}
+
+
+class PhraseFileError(ValueError):
+    """A saved phrase file that cannot be used: unreadable, inconsistent or another model's."""
+
+
+def write_phrase_file(
+    path: Path, embedder: str, phrases: Sequence[str], vectors: NDArray[np.float16]
+) -> None:
+    """Phrases as one UTF-8 buffer with offsets (no pickle), beside their float16 vectors."""
+    encoded = [p.encode("utf-8") for p in phrases]
+    offsets = np.zeros(len(encoded) + 1, np.int64)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    text = np.frombuffer(b"".join(encoded), np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("wb") as handle:
+        np.savez(
+            handle,
+            embedder=np.array(embedder),
+            text=text,
+            offsets=offsets,
+            vectors=np.asarray(vectors, np.float16),
+        )
+    os.replace(partial, path)
+
+
+def read_phrase_file(path: Path, embedder: str, dim: int) -> tuple[list[str], NDArray[np.float16]]:
+    """What `write_phrase_file` wrote, checked against the embedder that will use it."""
+    try:
+        with path.open("rb") as handle, np.load(handle, allow_pickle=False) as saved:
+            owner = str(saved["embedder"])
+            text = saved["text"].tobytes()
+            offsets = saved["offsets"]
+            vectors = saved["vectors"]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        raise PhraseFileError(f"unreadable phrase file {path.name}: {exc}") from exc
+    if owner != embedder:
+        raise PhraseFileError(f"{path.name} holds {owner!r} vectors, not {embedder!r}")
+    count = offsets.size - 1
+    if (
+        vectors.dtype != np.float16
+        or (count and vectors.shape != (count, dim))
+        or offsets.dtype != np.int64
+        or (count and (offsets[0] != 0 or offsets[-1] != len(text) or np.any(np.diff(offsets) < 0)))
+    ):
+        raise PhraseFileError(f"{path.name} is inconsistent ({vectors.shape}, {count} phrases)")
+    try:
+        phrases = [text[a:b].decode("utf-8") for a, b in pairwise(offsets.tolist())]
+    except UnicodeDecodeError as exc:
+        raise PhraseFileError(f"{path.name} holds text that is not UTF-8") from exc
+    return phrases, vectors

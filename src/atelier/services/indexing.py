@@ -16,6 +16,7 @@ from sqlalchemy import Engine, delete, select
 from atelier.db import fulltext
 from atelier.db.models import Embedding, IngestRun
 from atelier.db.upsert import upsert_rows
+from atelier.embed.phrases import PHRASES_FILE, PhrasePooledEmbedder
 from atelier.embed.protocol import Embedder
 from atelier.index.protocol import VectorIndex
 from atelier.index.registry import load_index, make_index
@@ -204,6 +205,25 @@ def _catalog_version(engine: Engine) -> int:
     return 0
 
 
+def phrase_file(data_dir: Path, embedder: str) -> Path:
+    """Where a phrase-pooled embedder's phrase vectors are kept between runs."""
+    return data_dir / "index" / embedder / PHRASES_FILE
+
+
+def recall_phrases(embedder: Embedder, data_dir: Path) -> int:
+    """Load the saved phrase vectors into a phrase-pooled embedder (others have none)."""
+    if not isinstance(embedder, PhrasePooledEmbedder):
+        return 0
+    return embedder.load_phrases(phrase_file(data_dir, embedder.name))
+
+
+def remember_phrases(embedder: Embedder, data_dir: Path) -> int:
+    """Save a phrase-pooled embedder's phrase vectors for the server and the next embed."""
+    if not isinstance(embedder, PhrasePooledEmbedder):
+        return 0
+    return embedder.save_phrases(phrase_file(data_dir, embedder.name))
+
+
 def _state_path(data_dir: Path, embedder: str) -> Path:
     return data_dir / "index" / embedder / "state.json"
 
@@ -227,7 +247,9 @@ def refresh_search_indexes(
 ) -> EmbedCounts:
     """Embed what changed, rebuild keyword and vector indexes, and remember the catalog version."""
     version = _catalog_version(engine)
+    recall_phrases(embedder, data_dir)
     counts = embed_catalog(engine, embedder, on_progress=on_progress)
+    remember_phrases(embedder, data_dir)
     rebuild_fulltext(engine, data_dir)
     build_vector_indexes(engine, embedder, data_dir, kind)
     path = _state_path(data_dir, embedder.name)
