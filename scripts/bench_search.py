@@ -217,6 +217,29 @@ def million_bench(data_dir: Path, queries: list[str], kind: str) -> list[list[ob
     ]
 
 
+# Issue 3's goals: p95 server-side by catalog size, and serving memory.
+GOALS = {"180k p95 ms": 20.0, "1M p95 ms": 40.0, "RSS MB": 1536.0}
+
+
+def goals_text(rows: list[list[object]]) -> str:
+    """Met or missed for each goal the rows can answer."""
+    found: dict[str, float] = {}
+    for row in rows:
+        name = str(row[0])
+        if name == "1 client":
+            found["180k p95 ms"] = float(str(row[3]))
+        elif name.startswith("1M images"):
+            found["1M p95 ms"] = float(str(row[3]))
+        elif name == "serving RSS MB":
+            found["RSS MB"] = float(str(row[2]))
+    parts = [
+        f"{name.replace(' ms', '').replace(' MB', '')} under {GOALS[name]:g}: "
+        f"{'met' if value < GOALS[name] else 'missed'} ({value:g})"
+        for name, value in found.items()
+    ]
+    return "Goals: " + "; ".join(parts) + "."
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data-dir", type=Path, default=REPO / "data" / "full")
@@ -244,7 +267,7 @@ def main() -> None:
         f"after each part: {', '.join(f'{x:.1f}' for x in loads)} on {os.cpu_count()} cores "
         "shared with other work. With 8 clients on 2 cores the server-side time includes "
         "waiting for a core and the GIL, so it measures queueing as much as search; the "
-        f"1-client rows are the per-query cost.\n\n{table}\n",
+        f"1-client rows are the per-query cost.\n\n{table}\n\n{goals_text(rows)}\n",
     )
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from atelier.db.models import Model, ModelTag
 from atelier.services.favorites import LoraCardCache, first_showcase_images, lora_cards
+from atelier.services.search.service import SearchService
 from atelier.services.search.snapshot import Filters, load_snapshot
 from atelier.services.visibility import Visibility
 
@@ -68,3 +69,24 @@ def test_snapshot_previews_match_the_window_query_for_each_viewer(
             )
             assert from_memory == lora_cards(db, lora_ids, viewer)
         assert len(expected) > 10
+
+
+def test_a_warmed_search_service_builds_no_lora_card_on_request(catalog_engine: Engine) -> None:
+    with catalog_engine.connect() as connection:
+        snapshot = load_snapshot(connection)
+    service = SearchService(catalog_engine, snapshot, None, None)
+    service.warm_lora_cards()
+    lora_ids = [int(i) for i in snapshot.loras.ids]
+    statements: list[object] = []
+
+    def count(*args: object) -> None:
+        statements.append(args[2])
+
+    with Session(catalog_engine) as db:
+        event.listen(catalog_engine, "before_cursor_execute", count)
+        try:
+            warmed = service.lora_cards.cards(db, lora_ids, Visibility())
+        finally:
+            event.remove(catalog_engine, "before_cursor_execute", count)
+        assert statements == []
+        assert warmed == lora_cards(db, lora_ids, Visibility())

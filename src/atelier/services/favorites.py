@@ -175,6 +175,18 @@ class LoraCardCache:
         self._cards: LruCache[LoraCard | None] = LruCache(size)
         self._first_images = first_images
 
+    @property
+    def capacity(self) -> int:
+        return self._cards.capacity
+
+    def warm(
+        self, db: Session, ids: Sequence[int], visibility: Visibility, batch: int = 500
+    ) -> None:
+        """Fill the cache for these LoRAs (best first, at most its capacity) in batches."""
+        wanted = list(ids)[: self.capacity]
+        for start in range(0, len(wanted), batch):
+            self.cards(db, wanted[start : start + batch], visibility)
+
     def cards(self, db: Session, ids: Sequence[int], visibility: Visibility) -> dict[int, LoraCard]:
         """Cards for the LoRAs among `ids` this viewer may see."""
         known = self._cards.get_many((visibility, i) for i in ids)

@@ -23,6 +23,10 @@ class LruCache(Generic[V]):
         self._values: OrderedDict[Hashable, V] = OrderedDict()
         self._lock = threading.Lock()
 
+    @property
+    def capacity(self) -> int:
+        return self._size
+
     def get_or_compute(self, key: Hashable, compute: Callable[[], V]) -> V:
         """The cached value for `key`, computing it (outside the lock) on a miss."""
         with self._lock:

@@ -12,6 +12,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from atelier.db import fulltext
 from atelier.embed.protocol import Embedder
@@ -39,7 +40,7 @@ CANDIDATES = 300
 VOTING_IMAGES = 100
 _ALLOWED_CACHE = 128
 _QUERY_CACHE = 256
-_CARD_CACHE = 4096
+_CARD_CACHE = 16384
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +115,15 @@ class SearchService:
         self._keyword: LruCache[NDArray[np.int64]] = LruCache(_QUERY_CACHE)
         # LoRA cards for result pages, shared with the recommender (it holds this service).
         self.lora_cards = LoraCardCache(_CARD_CACHE, self.first_showcase_images)
+
+    def warm_lora_cards(self, visibility: Visibility | None = None) -> None:
+        """Build the cards of the most popular LoRAs up front (10k LoRAs: about 0.5 s), so the
+        first searches after a start do not each pay ~4 ms of card queries. The default viewer
+        (anonymous, or signed in with default limits) is the one most requests come from."""
+        loras = self.snapshot.loras
+        order = np.argsort(-loras.popularity, kind="stable")[: self.lora_cards.capacity]
+        with Session(self.engine) as db:
+            self.lora_cards.warm(db, [int(i) for i in loras.ids[order]], visibility or Visibility())
 
     @property
     def semantic(self) -> bool:
