@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -163,3 +164,19 @@ def test_a_file_from_another_dimension_is_refused(tmp_path: Path) -> None:
     write_phrase_file(path, "x", ["a"], np.zeros((1, 8), np.float16))
     with pytest.raises(PhraseFileError, match="inconsistent"):
         read_phrase_file(path, "x", 32)
+
+
+def test_saved_phrases_load_as_a_base_the_garbage_collector_never_walks(tmp_path: Path) -> None:
+    saver = PhrasePooledEmbedder(CountingEmbedder())
+    saver.encode([", ".join(f"phrase {i}" for i in range(50))])
+    saver.save_phrases(tmp_path / "phrases.npz")
+    cache = PhraseCache(8)
+    phrases, vectors = read_phrase_file(tmp_path / "phrases.npz", saver.name, 32)
+    cache.set_base(phrases, vectors)
+    assert not gc.is_tracked(cache._base_rows)
+    # The base is not bound by the run-time capacity, and run-time phrases still are.
+    assert len(cache) == 50 and cache.missing(["phrase 7", "new"]) == ["new"]
+    cache.put([f"new {i}" for i in range(10)], np.zeros((10, 32), np.float32))
+    assert len(cache) == 58
+    saved, matrix = cache.contents()
+    assert len(saved) == 8 and saved[-1] == "new 9" and matrix.shape == (8, 32)

@@ -37,7 +37,10 @@ _SECTION_LABEL = re.compile(r"^(?:Tags|Trigger words|Shows):\s*")
 # catalog recomputes the rarest ones, never more than the whole-text embedder would.
 DEFAULT_CACHE_PHRASES = 262_144
 SUFFIX = "-phrases"
-# Saved beside the vector indexes by `atelier index`, loaded by the server at start-up.
+# Saved beside the vector indexes by `atelier index`, loaded by the next embed. The server does
+# not load it: measured over HTTP on the full catalog (docs/benchmarks.md, search-speed) it kept
+# 1-client latency the same, cost 200 MB, and lowered 8-client throughput by ~10% (model runs
+# release the GIL; cache lookups do not).
 PHRASES_FILE = "phrases.npz"
 
 
@@ -52,22 +55,36 @@ def split_phrases(text: str) -> list[str]:
 
 
 class PhraseCache:
-    """Bounded least-recently-used map of phrase -> float16 vector, safe across threads."""
+    """Phrase -> float16 vector, safe across threads: a bounded least-recently-used map of
+    phrases met at run time over a read-only base of saved ones.
+
+    The base is a dict of phrase -> row of one matrix. A dict holding only strings and ints
+    is invisible to Python's garbage collector, whereas 200k small arrays in an OrderedDict
+    are walked by every full collection, which under concurrent requests cost more than the
+    model runs the base saves.
+    """
 
     def __init__(self, capacity: int) -> None:
         if capacity < 1:
             raise ValueError(f"capacity must be positive, got {capacity}")
         self.capacity = capacity
         self._vectors: OrderedDict[str, NDArray[np.float16]] = OrderedDict()
+        self._base_rows: dict[str, int] = {}
+        self._base: NDArray[np.float16] = np.empty((0, 0), np.float16)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._vectors)
+        with self._lock:
+            return len(self._base_rows) + sum(p not in self._base_rows for p in self._vectors)
 
     def missing(self, phrases: Sequence[str]) -> list[str]:
         """Distinct phrases not cached, in first-seen order."""
         with self._lock:
-            return [p for p in dict.fromkeys(phrases) if p not in self._vectors]
+            return [
+                p
+                for p in dict.fromkeys(phrases)
+                if p not in self._base_rows and p not in self._vectors
+            ]
 
     def put(self, phrases: Sequence[str], vectors: NDArray[np.float32]) -> None:
         with self._lock:
@@ -77,27 +94,35 @@ class PhraseCache:
             while len(self._vectors) > self.capacity:
                 self._vectors.popitem(last=False)
 
-    def put_rows(self, phrases: Sequence[str], vectors: NDArray[np.float16]) -> None:
-        """Add float16 rows as views of `vectors`: one block of memory, not one per phrase."""
+    def set_base(self, phrases: Sequence[str], vectors: NDArray[np.float16]) -> None:
+        """Replace the read-only base with these phrases and their float16 rows."""
+        rows = {phrase: row for row, phrase in enumerate(phrases)}
         with self._lock:
-            for phrase, vector in zip(phrases, vectors, strict=True):
-                self._vectors[phrase] = vector
-                self._vectors.move_to_end(phrase)
-            while len(self._vectors) > self.capacity:
-                self._vectors.popitem(last=False)
+            self._base_rows, self._base = rows, vectors
 
     def contents(self) -> tuple[list[str], NDArray[np.float16]]:
-        """Every cached phrase, least recently used first, and its vectors as one matrix."""
+        """At most `capacity` phrases, recently met ones last, and their vectors as one
+        matrix: the base first, then what was met at run time."""
         with self._lock:
-            phrases = list(self._vectors)
+            recent = list(self._vectors)
+            room = max(0, self.capacity - len(recent))
+            base = [p for p in self._base_rows if p not in self._vectors]
+            base = base[len(base) - room :] if room else []
+            phrases = base + recent
             if not phrases:
                 return [], np.empty((0, 0), np.float16)
-            return phrases, np.stack(list(self._vectors.values())).astype(np.float16)
+            rows = [self._base[self._base_rows[p]] for p in base]
+            rows += list(self._vectors.values())
+            return phrases, np.stack(rows).astype(np.float16)
 
     def get_many(self, phrases: Sequence[str]) -> dict[str, NDArray[np.float16]]:
         with self._lock:
             found = {}
             for phrase in phrases:
+                row = self._base_rows.get(phrase)
+                if row is not None:
+                    found[phrase] = self._base[row]
+                    continue
                 vector = self._vectors.get(phrase)
                 if vector is not None:
                     self._vectors.move_to_end(phrase)
@@ -146,7 +171,7 @@ class PhrasePooledEmbedder:
         return len(phrases)
 
     def load_phrases(self, path: Path) -> int:
-        """Add the phrase vectors saved at `path`, so a query or an incremental embed made of
+        """Add the phrase vectors saved at `path`, so an incremental embed of texts made of
         phrases the catalog already has costs no model run. A missing, unreadable or foreign
         file adds nothing (it is derived data: the next `atelier index` writes it again)."""
         if not path.is_file():
@@ -156,7 +181,7 @@ class PhrasePooledEmbedder:
         except PhraseFileError as exc:
             logger.warning("ignoring saved phrase vectors: %s", exc)
             return 0
-        self._cache.put_rows(phrases, vectors)
+        self._cache.set_base(phrases, vectors)
         return len(phrases)
 
     def _phrase_vectors(

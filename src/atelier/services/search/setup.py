@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from atelier.config import Settings
 from atelier.embed.protocol import Embedder
 from atelier.embed.registry import make_embedder
-from atelier.services.indexing import keyword_dir, load_vector_indexes, recall_phrases
+from atelier.services.indexing import keyword_dir, load_vector_indexes
 from atelier.services.search.keyword import load_saved_keyword_indexes
 from atelier.services.search.service import SearchService
 from atelier.services.search.snapshot import load_snapshot
@@ -34,6 +34,4 @@ def build_search_service(
     if indexes is None:
         logger.warning("no vector index for %s yet: search is keyword-only", chosen.name)
         return SearchService(engine, snapshot, None, None, keyword=keyword)
-    # Pasted prompts are mostly phrases the catalog has: their vectors are already known.
-    recall_phrases(chosen, settings.data_dir)
     return SearchService(engine, snapshot, chosen, indexes, keyword=keyword)
