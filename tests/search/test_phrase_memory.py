@@ -3,29 +3,15 @@ them, so re-embedding a changed item made of known phrases costs no model run.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-from numpy.typing import NDArray
 from sqlalchemy import Engine, delete, select
 
 from atelier.db.models import Embedding, Image
 from atelier.embed.hashing import HashingEmbedder
 from atelier.embed.phrases import PhrasePooledEmbedder
 from atelier.services.indexing import phrase_file, refresh_search_indexes
-
-
-class CountingEmbedder(HashingEmbedder):
-    """Records every text the model is asked to embed."""
-
-    def __init__(self) -> None:
-        super().__init__(dim=64)
-        self.seen: list[str] = []
-
-    def encode(self, texts: Sequence[str], batch_size: int = 64) -> NDArray[np.float32]:
-        self.seen += list(texts)
-        return super().encode(texts, batch_size)
+from tests.embed.test_phrases import CountingEmbedder
 
 
 def test_the_next_index_run_reuses_the_saved_phrases(
@@ -33,7 +19,7 @@ def test_the_next_index_run_reuses_the_saved_phrases(
 ) -> None:
     first = CountingEmbedder()
     refresh_search_indexes(catalog_engine, PhrasePooledEmbedder(first), tmp_path, "exact")
-    name = PhrasePooledEmbedder(HashingEmbedder(dim=64)).name
+    name = PhrasePooledEmbedder(HashingEmbedder(dim=32)).name
     assert phrase_file(tmp_path, name).is_file() and first.seen
     with catalog_engine.begin() as connection:
         image_id = connection.scalars(
