@@ -124,8 +124,12 @@ class ReplicatedIndex:
     def allowed_set(self, ids: NDArray[np.int64]) -> AllowedSet:
         return self.inner.allowed_set(np.unique(self._base(ids)))
 
-    def search(self, queries: NDArray[np.float32], k: int, allowed: Any = None) -> SearchResult:
-        found = self.inner.search(queries, max(1, k // self.copies + 1), allowed=allowed)
+    def search(
+        self, queries: NDArray[np.float32], k: int, allowed: Any = None, *, effort: float = 1.0
+    ) -> SearchResult:
+        found = self.inner.search(
+            queries, max(1, k // self.copies + 1), allowed=allowed, effort=effort
+        )
         ids = (found.ids[:, :, None] + self.offset * np.arange(self.copies)).reshape(
             found.ids.shape[0], -1
         )

@@ -303,3 +303,17 @@ def test_ids_contains_and_get_vectors(filled_index: VectorIndex, corpus: Corpus)
 def test_memory_bytes_counts_the_vectors(filled_index: VectorIndex) -> None:
     # At least one byte per dimension per vector for every kind, SQ8 included.
     assert filled_index.memory_bytes() >= len(filled_index) * DIM
+
+
+def test_reduced_effort_still_returns_k_results_and_bad_effort_is_refused(
+    filled_index: VectorIndex, corpus: Corpus
+) -> None:
+    ids, vectors = corpus
+    result = filled_index.search(vectors[:50], k=5, effort=0.25)
+    assert result.ids.shape == (50, 5) and (result.ids >= 0).all()
+    allowed = ids[::3]
+    filtered = filled_index.search(vectors[:20], k=5, allowed=allowed, effort=0.25)
+    assert np.isin(filtered.ids, allowed).all() and filtered.ids.shape == (20, 5)
+    for effort in (0.0, -1.0, 1.5):
+        with pytest.raises(InvalidInputError, match="effort"):
+            filled_index.search(vectors[:1], k=5, effort=effort)

@@ -100,3 +100,15 @@ def test_a_broad_filter_the_probed_clusters_cannot_fill_is_finished_exactly() ->
         assert np.isin(found, truth).mean() >= 0.95
     small = index.search(queries, k=5, allowed=allowed)
     assert np.isin(small.ids, allowed).all() and small.ids.shape == (3, 5)
+
+
+def test_less_effort_probes_fewer_clusters_and_finds_fewer_true_neighbours() -> None:
+    index, ids, vectors = _index(nprobe=16)
+    queries = unit_vectors(40, seed=9)
+    expected = brute_force(vectors, ids, queries, 10)
+
+    def recall(effort: float) -> float:
+        found = index.search(queries, k=10, effort=effort).ids
+        return float(np.mean([np.isin(f, e).mean() for f, e in zip(found, expected, strict=True)]))
+
+    assert recall(0.125) < recall(0.5) < recall(1.0)

@@ -78,7 +78,11 @@ class SlotIndexBase:
         raise NotImplementedError
 
     def _search_slots(
-        self, queries: NDArray[np.float32], k: int, allowed: AllowedSet | None
+        self,
+        queries: NDArray[np.float32],
+        k: int,
+        allowed: AllowedSet | None,
+        effort: float = 1.0,
     ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
         """Best k slots per query (k <= eligible slots, so no row may come back short)."""
         raise NotImplementedError
@@ -150,9 +154,13 @@ class SlotIndexBase:
         queries: NDArray[np.float32],
         k: int,
         allowed: NDArray[np.int64] | AllowedSet | None = None,
+        *,
+        effort: float = 1.0,
     ) -> SearchResult:
         if k <= 0:
             raise InvalidInputError(f"k must be positive, got {k}")
+        if not 0.0 < effort <= 1.0:
+            raise InvalidInputError(f"effort must be in (0, 1], got {effort}")
         query_rows = unit_rows(as_matrix(queries, self._dim, "queries"))
         resolved = self._map.resolve(allowed)
         if resolved is None:
@@ -164,7 +172,7 @@ class SlotIndexBase:
             return SearchResult.empty(query_rows.shape[0])
         # Every slot holds at least one eligible id, so the best k_ids ids lie in the best
         # k_ids slots (or all of them, when there are fewer).
-        slots, scores = self._search_slots(query_rows, min(k_ids, eligible_slots), resolved)
+        slots, scores = self._search_slots(query_rows, min(k_ids, eligible_slots), resolved, effort)
         ids, scores = self._map.expand(slots, scores, k_ids, resolved)
         return SearchResult(ids=ids, scores=scores)
 

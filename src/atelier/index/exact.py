@@ -75,7 +75,11 @@ class ExactIndex(SlotIndexBase):
             self._data = self._rows.copy()
 
     def _search_slots(
-        self, queries: NDArray[np.float32], k: int, allowed: AllowedSet | None
+        self,
+        queries: NDArray[np.float32],
+        k: int,
+        allowed: AllowedSet | None,
+        effort: float = 1.0,
     ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
         if allowed is None:
             blocks: Iterator[Block] = self._slice_blocks(None, queries.shape[0])

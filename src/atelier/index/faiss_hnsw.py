@@ -135,7 +135,11 @@ class FaissHnswIndex(FaissIndexBase):
         self._map.keep(live_mask)
 
     def _search_slots(
-        self, queries: NDArray[np.float32], k: int, allowed: AllowedSet | None
+        self,
+        queries: NDArray[np.float32],
+        k: int,
+        allowed: AllowedSet | None,
+        effort: float = 1.0,
     ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
         eligible = self._map.live_slots if allowed is None else int(allowed.positions.size)
         # The graph still holds tombstones, so the share is of every slot, dead included.
@@ -145,7 +149,7 @@ class FaissHnswIndex(FaissIndexBase):
         params = faiss.SearchParametersHNSW()
         # faiss keeps exploring through non-allowed nodes and only collects allowed ones, so
         # the frontier must be about 1/share times wider to reach k allowed neighbours.
-        widened = math.ceil(max(self.ef_search, k) / share)
+        widened = math.ceil(max(math.ceil(self.ef_search * effort), k) / share)
         params.efSearch = max(k, min(MAX_EF_SEARCH, widened))
         bits = self._bits(allowed)
         if bits is not None:

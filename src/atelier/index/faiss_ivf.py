@@ -197,7 +197,11 @@ class FaissIvfIndex(FaissIndexBase):
     # -- search ------------------------------------------------------------------------------
 
     def _search_slots(
-        self, queries: NDArray[np.float32], k: int, allowed: AllowedSet | None
+        self,
+        queries: NDArray[np.float32],
+        k: int,
+        allowed: AllowedSet | None,
+        effort: float = 1.0,
     ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
         eligible = self._map.live_slots if allowed is None else int(allowed.positions.size)
         share = eligible / max(self._map.live_slots, 1)
@@ -208,7 +212,7 @@ class FaissIvfIndex(FaissIndexBase):
         params = faiss.SearchParametersIVF()
         # A filter keeping a share s of the vectors keeps about s of every list, so probing
         # 1/s times more lists finds as many allowed candidates as an unfiltered search.
-        params.nprobe = max(1, min(self.nlist, math.ceil(self.nprobe / share)))
+        params.nprobe = max(1, min(self.nlist, math.ceil(self.nprobe * effort / share)))
         if allowed is not None:
             params.sel = bitmap_selector(allowed.bits)
         return search_then_finish(

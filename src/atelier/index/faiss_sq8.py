@@ -62,7 +62,11 @@ class FaissSQ8Index(FaissIndexBase):
         self._map.keep(~doomed)
 
     def _search_slots(
-        self, queries: NDArray[np.float32], k: int, allowed: AllowedSet | None
+        self,
+        queries: NDArray[np.float32],
+        k: int,
+        allowed: AllowedSet | None,
+        effort: float = 1.0,
     ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
         # Every path is an exact scan over the codes, so no row can come back short.
         return self._exact(queries, k, allowed)

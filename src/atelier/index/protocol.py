@@ -85,11 +85,16 @@ class VectorIndex(Protocol):
         queries: NDArray[np.float32],
         k: int,
         allowed: NDArray[np.int64] | AllowedSet | None = None,
+        *,
+        effort: float = 1.0,
     ) -> SearchResult:
         """The k best ids per query, only among `allowed` ids when it is given.
 
         A filtered search returns min(k, number of allowed ids present) results per query,
         however selective the filter is. Pass an AllowedSet to reuse a resolved filter.
+        `effort` scales an approximate index's work (IVF lists probed, HNSW search width)
+        from its tuned default: below 1 for callers that trade recall for time, such as
+        recommendation candidates; exact indexes ignore it.
         """
         ...
 

@@ -192,6 +192,7 @@ class RecCatalog:
         k: int,
         allowed: AllowedSet | None,
         ok: NDArray[np.bool_] | None = None,
+        effort: float = 1.0,
     ) -> NDArray[np.int64]:
         """Image rows nearest to any of the query vectors (empty without a vector index).
 
@@ -204,9 +205,9 @@ class RecCatalog:
             return np.zeros(0, np.int64)
         share = np.count_nonzero(ok) / max(ok.size, 1) if ok is not None else 0.0
         if ok is not None and share >= UNFILTERED_SEARCH_SHARE:
-            result = index.search(queries, math.ceil(k / share), allowed=None)
+            result = index.search(queries, math.ceil(k / share), allowed=None, effort=effort)
         else:
-            result = index.search(queries, k, allowed=allowed)
+            result = index.search(queries, k, allowed=allowed, effort=effort)
         rows = self.snapshot.images.rows_of(result.ids.ravel())
         rows = rows[rows >= 0]
         return np.unique(rows if ok is None else rows[ok[rows]])

@@ -75,6 +75,11 @@ class RecommendConfig:
     # Content profiles kept in memory (about 60 KB each); others are rebuilt from the log.
     profile_cache: int = 2048
     candidates_per_source: int = 200
+    # Share of the vector index's tuned search effort spent on content candidates. They are
+    # one pool of several, blended and re-ranked afterwards, so near-exact neighbours matter
+    # less than in search: at 0.5 the IVF probes half the lists, keeps 94% of the neighbours
+    # and takes 40% less time (docs/benchmarks.md, recommend-speed and recommend-quality).
+    candidate_search_effort: float = 0.5
     onboarding_styles: int = 16
     # Half-life of interest, in days.
     half_life_days: float = 30.0

@@ -88,7 +88,11 @@ def image_candidates(
         # Liked items are their own nearest neighbours and are excluded, so ask for more.
         extra = min(int(evidence.excluded.shape[0]), k)
         per_query = max(k // 4, 2 * k // queries.shape[0])
-        personal.append(catalog.search_images(queries, per_query + extra, allowed, ok))
+        personal.append(
+            catalog.search_images(
+                queries, per_query + extra, allowed, ok, effort=config.candidate_search_effort
+            )
+        )
 
     favoured = np.flatnonzero(evidence.favour > 0)
     if favoured.size:
