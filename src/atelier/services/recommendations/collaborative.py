@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +25,10 @@ from sqlalchemy import Engine, select
 
 from atelier.db.models import Interaction
 from atelier.recommend.events import DEFAULT_WEIGHTS, Kind, interaction_matrix, positive_part
-from atelier.recommend.models import ScoringModel, load_model, make_model
+from atelier.recommend.models import ALSModel, ScoringModel, load_model, make_model
 from atelier.recommend.models.base import read_npz, save_npz_atomic
 from atelier.services.recommendations.catalog import RecCatalog
+from atelier.services.recommendations.cf_retrieval import FactorRetriever, build_retriever
 from atelier.services.recommendations.config import RecommendConfig
 from atelier.services.recommendations.history import epoch, items_of, kind_code
 
@@ -104,6 +106,8 @@ class TrainedModel:
     _columns: dict[int, tuple[Any, NDArray[np.int64], NDArray[np.int64]]] = field(
         default_factory=dict
     )
+    _retrievers: dict[int, FactorRetriever | None] = field(default_factory=dict)
+    _retriever_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def n_columns(self) -> int:
@@ -148,6 +152,44 @@ class TrainedModel:
         if known.any() and row.nnz:
             out[known] = self.model.score_items(row, columns[known])
         return out
+
+    def user_vector(self, row: Any) -> NDArray[np.float32] | None:
+        """The person's factors folded in against the item factors (None: the model has no
+        fold-in, or the row is empty)."""
+        if isinstance(self.model, ALSModel) and row.nnz:
+            return self.model.fold_in(row)
+        return None
+
+    def factor_scores(
+        self, user: NDArray[np.float32], columns: NDArray[np.int64]
+    ) -> NDArray[np.float32]:
+        """Exact scores of a folded-in user for model columns (factor models only)."""
+        if not isinstance(self.model, ALSModel):
+            raise TypeError(f"{self.model.name} has no item factors")
+        return np.asarray(self.model.item_factors[columns] @ user, dtype=np.float32)
+
+    def image_retriever(self, min_columns: int) -> FactorRetriever | None:
+        """The inner-product index over the image columns' factors, built on first use.
+
+        None for models without fold-in, below `min_columns` image columns, and while another
+        thread is still building it: the caller then scores every image, as it would anyway.
+        Training and loading call this before the model is served, so requests never wait.
+        """
+        if not isinstance(self.model, ALSModel):
+            return None
+        if min_columns in self._retrievers:
+            return self._retrievers[min_columns]
+        if not self._retriever_lock.acquire(blocking=False):
+            return None
+        try:
+            if min_columns not in self._retrievers:
+                columns = np.arange(self.image_ids.shape[0], dtype=np.int64)
+                self._retrievers[min_columns] = build_retriever(
+                    self.model.item_factors, columns, min_columns
+                )
+            return self._retrievers[min_columns]
+        finally:
+            self._retriever_lock.release()
 
     def co_engaged(
         self, ref_columns: NDArray[np.int64], columns: NDArray[np.int64]

@@ -80,6 +80,10 @@ class RecommendConfig:
     # less than in search: at 0.5 the IVF probes half the lists, keeps 94% of the neighbours
     # and takes 40% less time (docs/benchmarks.md, recommend-speed and recommend-quality).
     candidate_search_effort: float = 0.5
+    # Collaborative candidates come from an inner-product index over the image factors once
+    # the model has this many image columns; below it scoring every image costs about a
+    # millisecond, no more than a search, and needs no index memory.
+    cf_index_min_images: int = 50_000
     onboarding_styles: int = 16
     # Half-life of interest, in days.
     half_life_days: float = 30.0

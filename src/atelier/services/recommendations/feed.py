@@ -18,7 +18,8 @@ from numpy.typing import NDArray
 from atelier.recommend.blend import Signal, blend
 from atelier.recommend.diversity import GroupCap
 from atelier.recommend.graph import images_from_loras
-from atelier.services.recommendations.catalog import RecCatalog
+from atelier.services.recommendations.catalog import UNFILTERED_SEARCH_SHARE, RecCatalog
+from atelier.services.recommendations.collaborative import TrainedModel
 from atelier.services.recommendations.config import RecommendConfig
 from atelier.services.recommendations.evidence import Evidence, Person
 from atelier.services.recommendations.signals import (
@@ -102,12 +103,8 @@ def image_candidates(
         scores = np.asarray(catalog.links[rows] @ evidence.favour).ravel()
         personal.append(top_rows(scores, rows, k))
 
-    model = evidence.model
-    if model is not None and evidence.cf_row is not None and evidence.cf_row.nnz:
-        image_cols, _ = model.columns(catalog)
-        rows = np.flatnonzero(ok & (image_cols >= 0))
-        scores = model.scores(evidence.cf_row, image_cols[rows])
-        personal.append(top_rows(np.nan_to_num(scores, nan=0.0), rows, k))
+    if evidence.model is not None and evidence.cf_row is not None and evidence.cf_row.nnz:
+        personal.append(collaborative_candidates(catalog, evidence.model, evidence, config, ok))
 
     codes = catalog.tag_rows(list(person.liked_tags))
     if codes:
@@ -125,6 +122,33 @@ def image_candidates(
     everything = np.unique(np.concatenate([mine, explore]))
     wild = ~np.isin(everything, mine)
     return everything.astype(np.int64), wild
+
+
+def collaborative_candidates(
+    catalog: RecCatalog,
+    model: TrainedModel,
+    evidence: Evidence,
+    config: RecommendConfig,
+    ok: NDArray[np.bool_],
+) -> NDArray[np.int64]:
+    """The allowed image rows the collaborative model scores highest for this person."""
+    k = config.candidates_per_source
+    image_cols, _ = model.columns(catalog)
+    share = np.count_nonzero(ok) / max(ok.size, 1)
+    retriever = model.image_retriever(config.cf_index_min_images)
+    user = model.user_vector(evidence.cf_row) if retriever is not None else None
+    # A narrow filter leaves few rows to score, and would need a deep search to fill k.
+    if retriever is not None and user is not None and share >= UNFILTERED_SEARCH_SHARE:
+        found = retriever.search(user, math.ceil(2 * k / share), config.candidate_search_effort)
+        rows = catalog.snapshot.images.rows_of(model.image_ids[found])
+        keep = rows >= 0
+        rows, found = rows[keep], found[keep]
+        allowed = ok[rows]
+        rows, found = rows[allowed], found[allowed]
+        return top_rows(model.factor_scores(user, found), rows, k)
+    rows = np.flatnonzero(ok & (image_cols >= 0))
+    scores = model.scores(evidence.cf_row, image_cols[rows])
+    return top_rows(np.nan_to_num(scores, nan=0.0), rows, k)
 
 
 def _content_queries(

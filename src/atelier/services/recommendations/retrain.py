@@ -109,6 +109,8 @@ class Retrainer:
             trained = self.trainer(self.engine, self.catalog, self.config)
             if trained is None:
                 return
+            # Built before the swap, so no request waits for it (seconds at 1M images).
+            trained.image_retriever(self.config.cf_index_min_images)
             if self.config.model_dir is not None:
                 run = save_trained(trained, self.config.model_dir)
                 self._loaded_run = run.name
@@ -140,6 +142,7 @@ class Retrainer:
             self._loaded_run = run.name
             return False
         self._loaded_run = run.name
+        trained.image_retriever(self.config.cf_index_min_images)
         self.slot.swap(trained)
         logger.info("serving the recommender model trained at %s", trained.trained_at)
         return True
