@@ -17,6 +17,7 @@ from atelier.services.search.evaluation import (
     evaluate,
     rankings_for,
     tune_weights,
+    visible_targets,
 )
 from atelier.services.search.fusion import SETTING_KEYS, save_tuned_weights
 from atelier.services.search.setup import build_search_service
@@ -92,6 +93,7 @@ def search(
                 tuning = build_split(
                     connection, max_level=visibility.max_level, part="tune", size=queries // 2
                 )
+            tuning = visible_targets(service, tuning, visibility)
             weights = tune_weights(rankings_for(service, tuning, visibility), tuning)
             service.weights = replace(service.weights, **{SETTING_KEYS[name]: weights})
             console.print(f"{name}: tuned on {len(tuning)} queries: {weights}")
@@ -99,6 +101,7 @@ def search(
             split = build_split(
                 connection, max_level=visibility.max_level, part="test", size=queries
             )
+        split = visible_targets(service, split, visibility)
         with Progress(
             "{task.description}", BarColumn(), MofNCompleteColumn(), console=console, transient=True
         ) as bar:

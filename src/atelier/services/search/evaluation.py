@@ -14,7 +14,7 @@ import logging
 import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import product
 
 import numpy as np
@@ -114,6 +114,21 @@ def build_split(connection: Connection, *, max_level: int, part: str, size: int)
     # A fixed, spread-out sample: every n-th image in id order.
     step = max(1, len(held) // size)
     return held[::step][:size]
+
+
+def visible_targets(
+    service: SearchService, split: Sequence[HeldOut], visibility: Visibility
+) -> list[HeldOut]:
+    """The split with task B's targets cut to the images this viewer may see.
+
+    The split is drawn from the database by content level alone; a PG viewer also never sees
+    images made with real-person models, so counting those as targets would score the search
+    on images it must not return.
+    """
+    columns = service.snapshot.images
+    visible = columns.ids[service.snapshot.mask("images", visibility, Filters())]
+    shown = frozenset(visible.tolist())
+    return [replace(item, same_version_images=item.same_version_images & shown) for item in split]
 
 
 def signal_rankings(
