@@ -180,3 +180,19 @@ def test_saved_phrases_load_as_a_base_the_garbage_collector_never_walks(tmp_path
     assert len(cache) == 58
     saved, matrix = cache.contents()
     assert len(saved) == 8 and saved[-1] == "new 9" and matrix.shape == (8, 32)
+
+
+def test_a_base_smaller_than_the_capacity_is_saved_whole_by_a_run_that_met_nothing_new(
+    tmp_path: Path,
+) -> None:
+    # `atelier index` right after `atelier embed` loads the saved phrases, embeds nothing new
+    # and saves again: every phrase must survive that round trip.
+    first = PhrasePooledEmbedder(CountingEmbedder(), cache_phrases=100)
+    first.encode([", ".join(f"phrase {i}" for i in range(60))])
+    path = tmp_path / "phrases.npz"
+    assert first.save_phrases(path) == 60
+    second = PhrasePooledEmbedder(CountingEmbedder(), cache_phrases=100)
+    assert second.load_phrases(path) == 60
+    assert second.save_phrases(path) == 60
+    phrases, _ = read_phrase_file(path, second.name, 32)
+    assert sorted(phrases) == sorted(f"phrase {i}" for i in range(60))

@@ -107,7 +107,8 @@ class PhraseCache:
             recent = list(self._vectors)
             room = max(0, self.capacity - len(recent))
             base = [p for p in self._base_rows if p not in self._vectors]
-            base = base[len(base) - room :] if room else []
+            # The newest `room` of the base (a negative start would count from the end).
+            base = base[max(0, len(base) - room) :] if room else []
             phrases = base + recent
             if not phrases:
                 return [], np.empty((0, 0), np.float16)
