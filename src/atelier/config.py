@@ -35,6 +35,11 @@ class Settings(BaseSettings):
         500, description="LoRA models fetched by the first live import of `make run`"
     )
     embedder: str = Field("minilm-onnx-phrases", description="text embedder name")
+    query_phrase_memory: bool = Field(
+        True,
+        description="load the catalog's saved phrase vectors when the server starts, so "
+        "queries made of known phrases skip the model (about 200 MB for the full catalog)",
+    )
     vector_index: str = Field(
         "ivf", description="vector index kind: exact, sq8, ivf, hnsw, hnsw-flat"
     )

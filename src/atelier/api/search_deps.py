@@ -21,7 +21,9 @@ class SearchUnavailableError(AtelierError):
 
 def install_search(state: AppState) -> None:
     """Startup hook: load the snapshot, the embedder and the saved indexes."""
-    service = build_search_service(state.engine, state.settings)
+    service = build_search_service(
+        state.engine, state.settings, phrase_memory=state.settings.query_phrase_memory
+    )
     service.warm_lora_cards()
     state.services["search"] = service
 

@@ -210,9 +210,13 @@ class FaissIvfIndex(FaissIndexBase):
         if allowed is not None and eligible <= max(k, gather_limit(self._map.total)):
             return self._exact(queries, k, allowed)
         params = faiss.SearchParametersIVF()
-        # A filter keeping a share s of the vectors keeps about s of every list, so probing
-        # 1/s times more lists finds as many allowed candidates as an unfiltered search.
-        params.nprobe = max(1, min(self.nlist, math.ceil(self.nprobe * effort / share)))
+        # A filter keeping a share s of the vectors keeps fewer of each probed list, so more
+        # lists are probed: 1/sqrt(s) times as many. 1/s (as if every list kept exactly s)
+        # over-probes, because real filters follow the clusters (safe images sit together):
+        # on the 180k catalog's own vectors, recall@100 of filtered searches at 1/sqrt(s)
+        # is 0.89-1.00 across content, base-model and tag filters, at or above the unfiltered
+        # search's 0.885, while a PG search costs 0.7x what 1/s cost (docs/benchmarks.md).
+        params.nprobe = max(1, min(self.nlist, math.ceil(self.nprobe * effort / math.sqrt(share))))
         if allowed is not None:
             params.sel = bitmap_selector(allowed.bits)
         return search_then_finish(

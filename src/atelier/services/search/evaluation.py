@@ -23,7 +23,7 @@ from sqlalchemy import Connection, select
 from atelier.db.models import Image, ImageResource, Model, ModelVersion
 from atelier.ingest.refs import strip_prompt_tags
 from atelier.services.search.fusion import FusionWeights, fused_ids
-from atelier.services.search.service import SearchService
+from atelier.services.search.service import VOTERS, SearchService
 from atelier.services.search.snapshot import Filters
 from atelier.services.visibility import Visibility
 
@@ -147,7 +147,7 @@ def signal_rankings(
     image_mask, image_allowed = service.allowed("images", visibility, filters)
     result.loras["keyword"] = service.keyword_ranking("loras", item.query, lora_mask)
     result.loras["vector"] = service.vector_ranking("loras", vector, lora_allowed)
-    all_mask, all_allowed = service.allowed("images", Visibility(3, frozenset(), True), filters)
+    all_mask, all_allowed = service.allowed("images", VOTERS, filters)
     voters = service.image_ranking(item.query, all_mask, all_allowed, vector, weights)
     result.loras["image_votes"], _ = service.lora_votes(voters, lora_mask, held_out_ids)
     result.images["keyword"] = service.keyword_ranking("images", item.query, image_mask)

@@ -6,6 +6,7 @@ Built once per app (snapshot, embedder, indexes) and shared by the API and the C
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -38,6 +39,16 @@ Kind = Literal["images", "loras"]
 Sort = Literal["relevance", "newest", "popular"]
 CANDIDATES = 300
 VOTING_IMAGES = 100
+# Share of the vector index's tuned effort the voting images' search spends: the votes come
+# from a hundred images, rank-weighted, so a few neighbours fewer hardly move a LoRA, and at
+# 1M images that search is a third of a request (docs/benchmarks.md, search speed).
+VOTER_SEARCH_EFFORT = 0.5
+# Voting images come from every image, whatever the viewer may see (votes only rank LoRAs).
+VOTERS = Visibility(3, frozenset(), True)
+# faiss lets go of the GIL while it scans, so a query's second image search (the voters')
+# runs in one of these threads, on the other core, while the request's thread does the first
+# (the viewer's own images). At 1M images that is two thirds of a request's time.
+_VOTER_THREADS = 2
 _ALLOWED_CACHE = 128
 _QUERY_CACHE = 256
 _CARD_CACHE = 16384
@@ -115,6 +126,7 @@ class SearchService:
         self._keyword: LruCache[NDArray[np.int64]] = LruCache(_QUERY_CACHE)
         # LoRA cards for result pages, shared with the recommender (it holds this service).
         self.lora_cards = LoraCardCache(_CARD_CACHE, self.first_showcase_images)
+        self._voter_pool = ThreadPoolExecutor(_VOTER_THREADS, thread_name_prefix="search-voters")
 
     def warm_lora_cards(self, visibility: Visibility | None = None) -> None:
         """Build the cards of the most popular LoRAs up front (10k LoRAs: about 0.5 s), so the
@@ -190,12 +202,16 @@ class SearchService:
         return ids
 
     def vector_ranking(
-        self, kind: Kind, query_vector: NDArray[np.float32] | None, allowed: AllowedSet | None
+        self,
+        kind: Kind,
+        query_vector: NDArray[np.float32] | None,
+        allowed: AllowedSet | None,
+        effort: float = 1.0,
     ) -> list[int]:
         index = self._index(kind)
         if query_vector is None or index is None or allowed is None or len(allowed) == 0:
             return []
-        result = index.search(query_vector, CANDIDATES, allowed=allowed)
+        result = index.search(query_vector, CANDIDATES, allowed=allowed, effort=effort)
         return [int(i) for i in result.ids[0]]
 
     def lora_votes(
@@ -255,6 +271,7 @@ class SearchService:
         query_vector: NDArray[np.float32] | None,
         exclude_images: frozenset[int] = frozenset(),
         signals: tuple[str, ...] = ("keyword", "vector", "image_votes"),
+        voter_search: Future[list[int]] | None = None,
     ) -> tuple[list[Fused], dict[int, int]]:
         """Fused candidates best first, and each LoRA's vote count; Hits are made only for
         the page shown, since a query has hundreds of candidates."""
@@ -267,10 +284,11 @@ class SearchService:
             rankings["vector"] = self.vector_ranking(kind, query_vector, allowed)
         votes: dict[int, int] = {}
         if kind == "loras" and "image_votes" in signals:
-            image_mask, image_allowed = self.allowed(
-                "images", Visibility(3, frozenset(), True), Filters()
+            image_mask, image_allowed = self.allowed("images", VOTERS, Filters())
+            vector = voter_search.result() if voter_search is not None else None
+            matching = self.image_ranking(
+                query, image_mask, image_allowed, query_vector, weights, vector
             )
-            matching = self.image_ranking(query, image_mask, image_allowed, query_vector, weights)
             rankings["image_votes"], votes = self.lora_votes(matching, mask, exclude_images)
         columns = self._columns(kind)
         candidates = {i for ranking in rankings.values() for i in ranking}
@@ -311,12 +329,13 @@ class SearchService:
         allowed: AllowedSet | None,
         query_vector: NDArray[np.float32] | None,
         weights: FusionWeights,
+        vector: list[int] | None = None,
     ) -> list[int]:
-        """Images for the query, keyword and vector fused: the voters for LoRA rankings."""
-        rankings = {
-            "keyword": self.keyword_ranking("images", query, mask),
-            "vector": self.vector_ranking("images", query_vector, allowed),
-        }
+        """Images for the query, keyword and vector fused: the voters for LoRA rankings.
+        `vector` is the voters' vector ranking when it was already searched for."""
+        if vector is None:
+            vector = self.vector_ranking("images", query_vector, allowed, VOTER_SEARCH_EFFORT)
+        rankings = {"keyword": self.keyword_ranking("images", query, mask), "vector": vector}
         order = fused_ids(
             rankings, {"keyword": weights.keyword, "vector": weights.vector}, rrf_k=weights.rrf_k
         )
@@ -363,11 +382,20 @@ class SearchService:
         """A page of each requested kind."""
         query = request.query.strip()
         query_vector = self.encode(query)
+        voter_search = None
+        if query and query_vector is not None and "loras" in request.kinds:
+            _mask, voters = self.allowed("images", VOTERS, Filters())
+            voter_search = self._voter_pool.submit(
+                self.vector_ranking, "images", query_vector, voters, VOTER_SEARCH_EFFORT
+            )
         pages: dict[Kind, HitPage] = {}
         end = request.offset + request.limit
         for kind in request.kinds:
             if query:
-                entries, votes = self._fused(kind, query, visibility, request.filters, query_vector)
+                entries, votes = self._fused(
+                    kind, query, visibility, request.filters, query_vector,
+                    voter_search=voter_search,
+                )  # fmt: skip
                 entries = self._sorted(kind, entries, request.sort)
                 hits = [self._hit(entry, votes) for entry in entries[request.offset : end]]
                 total = len(entries)
@@ -406,9 +434,7 @@ class SearchService:
             return []
         vector = index.get_vectors(ids)[0]
         lora_mask, lora_allowed = self.allowed("loras", visibility, Filters())
-        _image_mask, image_allowed = self.allowed(
-            "images", Visibility(3, frozenset(), True), Filters()
-        )
+        _image_mask, image_allowed = self.allowed("images", VOTERS, Filters())
         assert image_allowed is not None and lora_allowed is not None
         neighbours = [
             int(i) for i in index.search(vector, VOTING_IMAGES + 1, allowed=image_allowed).ids[0]
