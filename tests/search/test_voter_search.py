@@ -1,4 +1,5 @@
-"""The voters' image search runs beside the viewer's own and changes nothing in the answer."""
+"""One search call for both kinds: the voters' image search runs beside the viewer's own and
+changes nothing in the answer, and each kind pages from its own offset."""
 
 from __future__ import annotations
 
@@ -31,22 +32,21 @@ class _Counting:
         return future
 
 
+def _service(engine: Engine, data_dir: Path, index_kind: str) -> SearchService:
+    embedder = HashingEmbedder()
+    refresh_search_indexes(engine, embedder, data_dir, index_kind)
+    with engine.connect() as connection:
+        snapshot = load_snapshot(connection)
+    indexes = load_vector_indexes(data_dir, embedder.name)
+    assert indexes is not None
+    keyword = load_saved_keyword_indexes(keyword_dir(data_dir))
+    return SearchService(engine, snapshot, embedder, indexes, keyword=keyword)
+
+
 def test_pages_are_the_same_whether_the_voters_search_in_a_thread_or_inline(
     catalog_engine: Engine, tmp_path: Path
 ) -> None:
-    embedder = HashingEmbedder()
-    refresh_search_indexes(catalog_engine, embedder, tmp_path, "ivf")
-    with catalog_engine.connect() as connection:
-        snapshot = load_snapshot(connection)
-    indexes = load_vector_indexes(tmp_path, embedder.name)
-    assert indexes is not None
-    service = SearchService(
-        catalog_engine,
-        snapshot,
-        embedder,
-        indexes,
-        keyword=load_saved_keyword_indexes(keyword_dir(tmp_path)),
-    )
+    service = _service(catalog_engine, tmp_path, "ivf")
     viewers = (Visibility(), Visibility(3, frozenset(), True))
     threaded = [service.search(SearchRequest(q), v) for q in QUERIES for v in viewers]
     inline = _Counting()
@@ -57,3 +57,16 @@ def test_pages_are_the_same_whether_the_voters_search_in_a_thread_or_inline(
     # Without LoRAs asked for, no voters are searched.
     service.search(SearchRequest("cat", kinds=("images",)), Visibility())
     assert inline.calls == len(threaded)
+
+
+def test_each_kind_pages_from_its_own_offset_in_one_call(
+    catalog_engine: Engine, tmp_path: Path
+) -> None:
+    service = _service(catalog_engine, tmp_path, "exact")
+    whole = service.search(SearchRequest("portrait", limit=12), Visibility())
+    paged = service.search(
+        SearchRequest("portrait", limit=4, image_offset=5, lora_offset=2), Visibility()
+    )
+    assert paged["images"].hits == whole["images"].hits[5:9]
+    assert paged["loras"].hits == whole["loras"].hits[2:6]
+    assert paged["images"].next_offset == 9 and paged["loras"].next_offset == 6

@@ -91,11 +91,10 @@ def search(
     _check_known(filters.model_types, facets["model_types"], "model type")
     visibility = Visibility.for_user(user).capped(max_level)
     kinds: tuple[Kind, ...] = ("images", "loras") if kind == "all" else (kind,)
-    results: dict[Kind, HitPage] = {}
-    for one in kinds:
-        offset = image_offset if one == "images" else lora_offset
-        request = SearchRequest(query, (one,), filters, sort, limit, offset)
-        results.update(service.search(request, visibility))
+    # One call for both kinds: the service runs the LoRA half's image search beside the
+    # image half's.
+    request = SearchRequest(query, kinds, filters, sort, limit, image_offset, lora_offset)
+    results: dict[Kind, HitPage] = service.search(request, visibility)
 
     def next_cursor(page: HitPage | None, kind_name: Kind) -> str | None:
         if page is None or page.next_offset is None:

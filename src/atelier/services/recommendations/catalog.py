@@ -198,7 +198,8 @@ class RecCatalog:
 
         With `ok` (the rows the caller can use, within `allowed`) and a broad filter, the index
         is searched unfiltered for k / share hits and the rows outside `ok` dropped here: a
-        filtered IVF search probes 1 / share times more lists, which costs more than that.
+        filtered IVF search probes 1 / sqrt(share) times more lists and checks a bitmap per
+        code, where a longer unfiltered result list costs only heap entries.
         """
         index = self.vectors.image_index
         if index is None or allowed is None or len(allowed) == 0 or queries.shape[0] == 0:

@@ -63,7 +63,12 @@ class SearchRequest:
     filters: Filters = field(default_factory=Filters)
     sort: Sort = "relevance"
     limit: int = 24
-    offset: int = 0
+    # Where each kind's page starts: a cursor pages images and LoRAs independently.
+    image_offset: int = 0
+    lora_offset: int = 0
+
+    def offset(self, kind: Kind) -> int:
+        return self.image_offset if kind == "images" else self.lora_offset
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,22 +394,23 @@ class SearchService:
                 self.vector_ranking, "images", query_vector, voters, VOTER_SEARCH_EFFORT
             )
         pages: dict[Kind, HitPage] = {}
-        end = request.offset + request.limit
         for kind in request.kinds:
+            start = request.offset(kind)
+            end = start + request.limit
             if query:
                 entries, votes = self._fused(
                     kind, query, visibility, request.filters, query_vector,
                     voter_search=voter_search,
                 )  # fmt: skip
                 entries = self._sorted(kind, entries, request.sort)
-                hits = [self._hit(entry, votes) for entry in entries[request.offset : end]]
+                hits = [self._hit(entry, votes) for entry in entries[start:end]]
                 total = len(entries)
             else:
                 mask, _ = self.allowed(kind, visibility, request.filters)
                 listing = self._listing(
                     kind, mask, "popular" if request.sort == "relevance" else request.sort
                 )
-                hits, total = listing[request.offset : end], len(listing)
+                hits, total = listing[start:end], len(listing)
             pages[kind] = HitPage(hits=hits, total=total, next_offset=end if end < total else None)
         return pages
 
