@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -96,6 +96,53 @@ class Fused:
         }
 
 
+# Each candidate's popularity, looked up for the fused ids (an array of them) in one go.
+PopularityLookup = Callable[[NDArray[np.int64]], NDArray[np.float64]]
+
+
+@dataclass(frozen=True)
+class FusedRanking:
+    """Every fused candidate, best first, as arrays; a `Fused` is made only for the items a
+    page shows (a query fuses ~1,000 candidates per kind and shows 24)."""
+
+    ids: NDArray[np.int64]
+    scores: NDArray[np.float64]
+    positions: Mapping[str, Mapping[int, int]] = field(default_factory=dict, repr=False)
+
+    def __len__(self) -> int:
+        return int(self.ids.size)
+
+    def page(self, start: int, stop: int) -> list[Fused]:
+        return [
+            Fused(item_id, score, self.positions)
+            for item_id, score in zip(
+                self.ids[start:stop].tolist(), self.scores[start:stop].tolist(), strict=True
+            )
+        ]
+
+    def take(self, order: NDArray[np.int64]) -> FusedRanking:
+        """The same candidates in another order."""
+        return FusedRanking(self.ids[order], self.scores[order], self.positions)
+
+
+def fuse_ranking(
+    rankings: Mapping[str, Sequence[int]],
+    weights: Mapping[str, float],
+    *,
+    rrf_k: float,
+    popularity: PopularityLookup | None = None,
+    popularity_weight: float = 0.0,
+) -> FusedRanking:
+    """Weighted RRF: sum over rankings of weight / (k + rank); ties broken by popularity.
+
+    The prior is scaled to a fraction of the best possible single-ranking score, so it orders
+    near-ties without lifting a popular miss over a relevant hit.
+    """
+    names, items, scores = _fused_scores(rankings, weights, rrf_k, popularity, popularity_weight)
+    positions = {n: dict(zip(rankings[n], range(len(rankings[n])), strict=False)) for n in names}
+    return FusedRanking(items, scores, positions)
+
+
 def fuse(
     rankings: Mapping[str, Sequence[int]],
     weights: Mapping[str, float],
@@ -104,17 +151,20 @@ def fuse(
     popularity: Mapping[int, float] | None = None,
     popularity_weight: float = 0.0,
 ) -> list[Fused]:
-    """Weighted RRF: sum over rankings of weight / (k + rank); ties broken by popularity.
+    """`fuse_ranking` with a Fused for every candidate and popularity given as a mapping."""
 
-    The prior is scaled to a fraction of the best possible single-ranking score, so it orders
-    near-ties without lifting a popular miss over a relevant hit.
-    """
-    names, items, scores = _fused_scores(rankings, weights, rrf_k, popularity, popularity_weight)
-    positions = {n: dict(zip(rankings[n], range(len(rankings[n])), strict=False)) for n in names}
-    return [
-        Fused(item_id, score, positions)
-        for item_id, score in zip(items.tolist(), scores.tolist(), strict=True)
-    ]
+    def lookup(ids: NDArray[np.int64]) -> NDArray[np.float64]:
+        assert popularity is not None
+        return np.array([popularity.get(i, 0.0) for i in ids.tolist()], dtype=np.float64)
+
+    ranking = fuse_ranking(
+        rankings,
+        weights,
+        rrf_k=rrf_k,
+        popularity=lookup if popularity else None,
+        popularity_weight=popularity_weight,
+    )
+    return ranking.page(0, len(ranking))
 
 
 def fused_ids(
@@ -130,7 +180,7 @@ def _fused_scores(
     rankings: Mapping[str, Sequence[int]],
     weights: Mapping[str, float],
     rrf_k: float,
-    popularity: Mapping[int, float] | None,
+    popularity: PopularityLookup | None,
     popularity_weight: float,
 ) -> tuple[list[str], NDArray[np.int64], NDArray[np.float64]]:
     """The rankings that count, and the fused ids and scores, best first (ties by id)."""
@@ -145,8 +195,8 @@ def _fused_scores(
     )
     items, inverse = np.unique(ids, return_inverse=True)
     scores = np.bincount(inverse, contributions, minlength=items.size).astype(np.float64)
-    if popularity and popularity_weight > 0:
-        values = np.array([popularity.get(i, 0.0) for i in items.tolist()], dtype=np.float64)
+    if popularity is not None and popularity_weight > 0 and items.size:
+        values = popularity(items)
         low = float(values.min())
         spread = float(values.max()) - low or 1.0
         scale = popularity_weight * max(weights.values()) / (rrf_k + 1)

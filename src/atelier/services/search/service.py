@@ -24,9 +24,11 @@ from atelier.services.favorites import LoraCardCache
 from atelier.services.lru import LruCache
 from atelier.services.search.fusion import (
     Fused,
+    FusedRanking,
     FusionWeights,
     TunedWeights,
     fuse,
+    fuse_ranking,
     fused_ids,
     load_tuned_weights,
     top_k,
@@ -265,7 +267,7 @@ class SearchService:
         entries, votes = self._fused(
             kind, query, visibility, filters, query_vector, exclude_images, signals
         )
-        return [self._hit(entry, votes) for entry in entries]
+        return [self._hit(entry, votes) for entry in entries.page(0, len(entries))]
 
     def _fused(
         self,
@@ -277,7 +279,7 @@ class SearchService:
         exclude_images: frozenset[int] = frozenset(),
         signals: tuple[str, ...] = ("keyword", "vector", "image_votes"),
         voter_search: Future[list[int]] | None = None,
-    ) -> tuple[list[Fused], dict[int, int]]:
+    ) -> tuple[FusedRanking, dict[int, int]]:
         """Fused candidates best first, and each LoRA's vote count; Hits are made only for
         the page shown, since a query has hundreds of candidates."""
         weights = self.weights.for_level(visibility.max_level)
@@ -296,14 +298,12 @@ class SearchService:
             )
             rankings["image_votes"], votes = self.lora_votes(matching, mask, exclude_images)
         columns = self._columns(kind)
-        candidates = {i for ranking in rankings.values() for i in ranking}
-        popularity = self._popularity(columns, candidates)
-        fused = fuse(
+        fused = fuse_ranking(
             rankings,
             {"keyword": weights.keyword, "vector": weights.vector,
              "image_votes": weights.image_votes},
             rrf_k=weights.rrf_k,
-            popularity=popularity,
+            popularity=lambda ids: _popularity(columns, ids),
             popularity_weight=weights.popularity,
         )  # fmt: skip
         if kind == "loras" and "keyword" in signals:
@@ -311,8 +311,8 @@ class SearchService:
         return fused, votes
 
     def _exact_names_first(
-        self, query: str, hits: list[Fused], mask: NDArray[np.bool_]
-    ) -> list[Fused]:
+        self, query: str, hits: FusedRanking, mask: NDArray[np.bool_]
+    ) -> FusedRanking:
         # Someone who types a LoRA's exact name wants that LoRA, whatever the fusion says.
         index = self.keyword.get("loras")
         if index is not None:
@@ -324,8 +324,8 @@ class SearchService:
             return hits
         rows = self.snapshot.loras.rows_of(np.array(exact, dtype=np.int64))
         visible = [i for i, r in zip(exact, rows, strict=True) if r >= 0 and mask[r]]
-        first = [h for h in hits if h.item_id in visible]
-        return first + [h for h in hits if h.item_id not in visible]
+        first = np.isin(hits.ids, visible)
+        return hits.take(np.concatenate([np.flatnonzero(first), np.flatnonzero(~first)]))
 
     def image_ranking(
         self,
@@ -347,17 +347,6 @@ class SearchService:
         return [int(i) for i in order]
 
     @staticmethod
-    def _popularity(columns: ItemColumns, ids: set[int]) -> dict[int, float]:
-        if not ids:
-            return {}
-        array = np.array(sorted(ids), dtype=np.int64)
-        rows = columns.rows_of(array)
-        found = rows >= 0
-        return dict(
-            zip(array[found].tolist(), columns.popularity[rows[found]].tolist(), strict=True)
-        )
-
-    @staticmethod
     def _hit(entry: Fused, votes: dict[int, int]) -> Hit:
         return Hit(
             item_id=entry.item_id,
@@ -374,14 +363,13 @@ class SearchService:
         order = rows[np.argsort(-key.astype(np.float64), kind="stable")]
         return [Hit(int(columns.ids[r]), 0.0) for r in order[:1000]]
 
-    def _sorted(self, kind: Kind, hits: list[Fused], sort: Sort) -> list[Fused]:
-        if sort == "relevance" or not hits:
+    def _sorted(self, kind: Kind, hits: FusedRanking, sort: Sort) -> FusedRanking:
+        if sort == "relevance" or not len(hits):
             return hits
         columns = self._columns(kind)
-        rows = columns.rows_of(np.array([h.item_id for h in hits], dtype=np.int64))
+        rows = columns.rows_of(hits.ids)
         key = columns.created[rows] if sort == "newest" else columns.popularity[rows]
-        order = np.argsort(-key.astype(np.float64), kind="stable")
-        return [hits[i] for i in order]
+        return hits.take(np.argsort(-key.astype(np.float64), kind="stable"))
 
     def search(self, request: SearchRequest, visibility: Visibility) -> dict[Kind, HitPage]:
         """A page of each requested kind."""
@@ -403,7 +391,7 @@ class SearchService:
                     voter_search=voter_search,
                 )  # fmt: skip
                 entries = self._sorted(kind, entries, request.sort)
-                hits = [self._hit(entry, votes) for entry in entries[start:end]]
+                hits = [self._hit(entry, votes) for entry in entries.page(start, end)]
                 total = len(entries)
             else:
                 mask, _ = self.allowed(kind, visibility, request.filters)
@@ -456,6 +444,14 @@ class SearchService:
             rrf_k=weights.rrf_k,
         )
         return [self._hit(entry, votes) for entry in fused[:limit]]
+
+
+def _popularity(columns: ItemColumns, ids: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Popularity of each id (0 for an id the snapshot no longer has)."""
+    rows = columns.rows_of(ids)
+    values = columns.popularity[np.maximum(rows, 0)].astype(np.float64)
+    values[rows < 0] = 0.0
+    return values
 
 
 def query_text(query: str) -> str:
