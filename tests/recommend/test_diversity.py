@@ -124,3 +124,32 @@ def test_invalid_parameters_are_refused() -> None:
         mmr_rerank(np.ones(2), np.eye(2), lambda_=1.5)
     with pytest.raises(ValueError, match="one row per candidate"):
         mmr_rerank(np.ones(3), np.eye(2))
+
+
+def test_a_shortlist_changes_nothing_when_the_page_comes_from_the_most_relevant() -> None:
+    rng = np.random.default_rng(7)
+    n = 400
+    relevance = rng.random(n)
+    vectors = rng.normal(size=(n, DIM))
+    explore = rng.random(n) < 0.2
+    prior = rng.random(n)
+    for lambda_ in (1.0, 0.7):
+        args = dict(k=20, lambda_=lambda_, explore_mask=explore, prior=prior, epsilon=0.2, seed=3)
+        whole = mmr_rerank(relevance, vectors, **args)  # type: ignore[arg-type]
+        short = mmr_rerank(relevance, vectors, shortlist=60, **args)  # type: ignore[arg-type]
+        assert short.order.tolist() == whole.order.tolist()
+        assert short.explore.tolist() == whole.explore.tolist() and short.explore.any()
+
+
+def test_a_shortlist_the_caps_exhaust_falls_back_to_every_candidate() -> None:
+    rng = np.random.default_rng(8)
+    n = 200
+    # The 50 most relevant share one LoRA capped at 2: the shortlist alone cannot fill a page.
+    lora = np.where(np.arange(n) < 50, 0, np.arange(n))
+    relevance = np.where(lora == 0, 2.0, 1.0) + rng.random(n) * 0.1
+    args = dict(k=10, caps=[GroupCap(lora, 2, "lora")], max_similarity=None, seed=1)
+    vectors = rng.normal(size=(n, DIM))
+    whole = mmr_rerank(relevance, vectors, **args)  # type: ignore[arg-type]
+    short = mmr_rerank(relevance, vectors, shortlist=50, **args)  # type: ignore[arg-type]
+    assert short.order.size == 10 and short.order.tolist() == whole.order.tolist()
+    assert np.bincount(lora[short.order]).max() <= 2

@@ -61,6 +61,9 @@ class RecommendConfig:
     explore_share: float = 0.1
     mmr_lambda: float = 0.75
     near_duplicate: float = 0.97
+    # MMR picks among this many of the most relevant candidates (plus the exploration pool)
+    # before it looks further: a page of 20 from ~1,000 candidates costs a quarter as much.
+    mmr_shortlist: int = 200
     # At most this many items per LoRA / creator on a page, unless the person favours them:
     # then up to half the page, so someone who likes every image of one LoRA they are shown
     # sees it fill a good share of the feed, and the other half still varies.

@@ -110,6 +110,7 @@ def serve_page(
         prior=prior,
         epsilon=epsilon,
         seed=seed,
+        shortlist=config.mmr_shortlist,
     )
 
 
