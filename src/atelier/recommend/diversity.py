@@ -149,23 +149,22 @@ def mmr_rerank(
         explore_slots = set(rng.choice(np.arange(1, k), size=n_explore, replace=False).tolist())
 
     scaled = minmax(np.where(explorable, np.nan, rel)).astype(np.float64)
+    candidates = _Candidates(scaled, vectors, explorable, weights, caps)
     state = rng.bit_generator.state
     if shortlist is not None and n - int(explorable.sum()) > shortlist:
         ordinary_rows = np.flatnonzero(~explorable)
         best = ordinary_rows[np.argsort(-scaled[ordinary_rows], kind="stable")[:shortlist]]
         rows = np.sort(np.concatenate([best, np.flatnonzero(explorable)]))
         order, explore_flags = _pick(
-            rows, scaled, vectors, explorable, weights, caps, n, k, lambda_, max_similarity,
-            explore_slots, rng,
-        )  # fmt: skip
+            candidates, rows, k, lambda_, max_similarity, explore_slots, rng
+        )
         if len(order) == k:
             return Reranked(np.asarray(order, np.int64), np.asarray(explore_flags, bool))
         # The shortlist ran dry (caps, duplicates): the same draws over every candidate.
         rng.bit_generator.state = state
     order, explore_flags = _pick(
-        np.arange(n), scaled, vectors, explorable, weights, caps, n, k, lambda_, max_similarity,
-        explore_slots, rng,
-    )  # fmt: skip
+        candidates, np.arange(n), k, lambda_, max_similarity, explore_slots, rng
+    )
     if len(order) < k:
         logger.debug(
             "page has %d of %d items: caps or duplicates exhausted the pool", len(order), k
@@ -173,14 +172,20 @@ def mmr_rerank(
     return Reranked(np.asarray(order, np.int64), np.asarray(explore_flags, bool))
 
 
+@dataclass(frozen=True, eq=False)
+class _Candidates:
+    """Everything the MMR loop reads about the candidates, in candidate order."""
+
+    scaled: NDArray[np.float64]
+    vectors: NDArray[np.float32]
+    explorable: NDArray[np.bool_]
+    weights: NDArray[np.float64]
+    caps: Sequence[GroupCap]
+
+
 def _pick(
+    candidates: _Candidates,
     rows: NDArray[np.int64],
-    scaled_all: NDArray[np.float64],
-    vectors_all: NDArray[np.float32],
-    explorable_all: NDArray[np.bool_],
-    weights_all: NDArray[np.float64],
-    caps: Sequence[GroupCap],
-    n: int,
     k: int,
     lambda_: float,
     max_similarity: float | None,
@@ -189,9 +194,9 @@ def _pick(
 ) -> tuple[list[int], list[bool]]:
     """The MMR loop over the candidates `rows` (ascending); returns picks as candidate
     indices and which of them were exploration."""
-    scaled, vectors = scaled_all[rows], _unit_rows(vectors_all[rows])
-    explorable, weights = explorable_all[rows], weights_all[rows]
-    capper = _Caps(caps, n, rows)
+    scaled, vectors = candidates.scaled[rows], _unit_rows(candidates.vectors[rows])
+    explorable, weights = candidates.explorable[rows], candidates.weights[rows]
+    capper = _Caps(candidates.caps, candidates.scaled.shape[0], rows)
     taken = np.zeros(rows.size, bool)
     max_sim = np.full(rows.size, -np.inf)
     order: list[int] = []
