@@ -150,3 +150,21 @@ def test_rows_the_viewer_may_not_use_are_dropped_from_index_hits(
     scores = np.nan_to_num(model.scores(evidence.cf_row, image_cols[rows]), nan=0.0)
     best = set(top_rows(scores, rows, 40).tolist())
     assert len(best & set(again.tolist())) >= 36
+
+
+def test_scores_from_the_requests_folded_in_factors_equal_folding_in_again(
+    trained: tuple[RecCatalog, TrainedModel],
+) -> None:
+    catalog, model = trained
+    config = RecommendConfig()
+    person = _person(np.arange(0, 60, 6, dtype=np.int64))
+    evidence = gather_evidence(catalog, person, model, config, now=NOW)
+    assert evidence.cf_user is not None
+    image_cols, lora_cols = model.columns(catalog)
+    for columns in (image_cols, lora_cols, np.array([-1, 0, 3], np.int64)):
+        again = model.scores(evidence.cf_row, columns)
+        reused = model.scores(evidence.cf_row, columns, evidence.cf_user)
+        np.testing.assert_array_equal(np.isnan(reused), columns < 0)
+        np.testing.assert_array_equal(reused, again)
+    empty = gather_evidence(catalog, _person(np.zeros(0, np.int64)), model, config, now=NOW)
+    assert empty.cf_user is None

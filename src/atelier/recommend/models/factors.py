@@ -207,7 +207,13 @@ class ALSModel(_FactorModel):
     def score_items(
         self, user_items: Any, items: NDArray[np.integer[Any]] | None = None
     ) -> ScoreArray:
-        factors = self.fold_in(self._one_row(user_items))
+        return self.score_factors(self.fold_in(self._one_row(user_items)), items)
+
+    def score_factors(
+        self, factors: NDArray[np.float32], items: NDArray[np.integer[Any]] | None = None
+    ) -> ScoreArray:
+        """Scores of an already folded-in user (a request that scores several item sets
+        folds in once)."""
         return _dot_items(self.item_factors, factors, items)
 
     def fold_in(self, user_items: Any) -> NDArray[np.float32]:

@@ -145,18 +145,25 @@ class TrainedModel:
             dtype=np.float32,
         )
 
-    def scores(self, row: Any, columns: NDArray[np.int64]) -> NDArray[np.float32]:
-        """Scores for model columns (NaN where the column is -1)."""
+    def scores(
+        self, row: Any, columns: NDArray[np.int64], user: NDArray[np.float32] | None = None
+    ) -> NDArray[np.float32]:
+        """Scores for model columns (NaN where the column is -1). `user` is the row's
+        `user_vector` when the caller already has it: it saves solving the fold-in again."""
         out = np.full(columns.shape[0], np.nan, np.float32)
         known = columns >= 0
-        if known.any() and row.nnz:
+        if not (known.any() and row.nnz):
+            return out
+        if user is not None:
+            out[known] = self.factor_scores(user, columns[known])
+        else:
             out[known] = self.model.score_items(row, columns[known])
         return out
 
     def user_vector(self, row: Any) -> NDArray[np.float32] | None:
         """The person's factors folded in against the item factors (None: the model has no
         fold-in, or the row is empty)."""
-        if isinstance(self.model, ALSModel) and row.nnz:
+        if isinstance(self.model, ALSModel) and row is not None and row.nnz:
             return self.model.fold_in(row)
         return None
 
@@ -166,7 +173,7 @@ class TrainedModel:
         """Exact scores of a folded-in user for model columns (factor models only)."""
         if not isinstance(self.model, ALSModel):
             raise TypeError(f"{self.model.name} has no item factors")
-        return np.asarray(self.model.item_factors[columns] @ user, dtype=np.float32)
+        return self.model.score_factors(user, columns)
 
     def image_retriever(self, min_columns: int) -> FactorRetriever | None:
         """The inner-product index over the image columns' factors, built on first use.

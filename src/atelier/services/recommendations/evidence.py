@@ -60,6 +60,8 @@ class Evidence:
     model: TrainedModel | None
     cf_row: Any
     top_items: NDArray[np.int64]
+    # The cf_row folded in once per request (None: no row, or a model without fold-in).
+    cf_user: NDArray[np.float32] | None = None
     # Items served without a click, like or save, and how often (sorted by item).
     shown_items: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     shown_counts: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -163,6 +165,7 @@ def gather_evidence(
         model=model,
         cf_row=cf_row,
         top_items=top_items,
+        cf_user=model.user_vector(cf_row) if model is not None else None,
         shown_items=shown_items.astype(np.int64),
         shown_counts=shown_counts.astype(np.int64),
         declared_support=declared_support,

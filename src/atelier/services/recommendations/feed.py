@@ -136,7 +136,7 @@ def collaborative_candidates(
     image_cols, _ = model.columns(catalog)
     share = np.count_nonzero(ok) / max(ok.size, 1)
     retriever = model.image_retriever(config.cf_index_min_images)
-    user = model.user_vector(evidence.cf_row) if retriever is not None else None
+    user = evidence.cf_user
     # A narrow filter leaves few rows to score, and would need a deep search to fill k.
     if retriever is not None and user is not None and share >= UNFILTERED_SEARCH_SHARE:
         found = retriever.search(user, math.ceil(2 * k / share), config.candidate_search_effort)
@@ -147,7 +147,7 @@ def collaborative_candidates(
         rows, found = rows[allowed], found[allowed]
         return top_rows(model.factor_scores(user, found), rows, k)
     rows = np.flatnonzero(ok & (image_cols >= 0))
-    scores = model.scores(evidence.cf_row, image_cols[rows])
+    scores = model.scores(evidence.cf_row, image_cols[rows], evidence.cf_user)
     return top_rows(np.nan_to_num(scores, nan=0.0), rows, k)
 
 

@@ -171,7 +171,7 @@ def collaborative_signal(
     model = evidence.model
     if model is None or evidence.cf_row is None or evidence.cf_row.nnz == 0:
         return
-    scores = model.scores(evidence.cf_row, columns)
+    scores = model.scores(evidence.cf_row, columns, evidence.cf_user)
     refs = evidence.top_items
     ref_ids = np.full(columns.shape[0], -1, np.int64)
     counts = np.zeros(columns.shape[0], np.int32)

@@ -87,7 +87,9 @@ def shortlist(
     model = evidence.model
     if model is not None and evidence.cf_row is not None and evidence.cf_row.nnz:
         _, lora_cols = model.columns(catalog)
-        cf = np.nan_to_num(model.scores(evidence.cf_row, lora_cols[rows]), nan=0.0)
+        cf = np.nan_to_num(
+            model.scores(evidence.cf_row, lora_cols[rows], evidence.cf_user), nan=0.0
+        )
         total += weights.collaborative * minmax(cf)
     codes = catalog.tag_rows(list(person.liked_tags))
     if codes:
