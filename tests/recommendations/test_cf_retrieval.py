@@ -113,8 +113,11 @@ def test_feed_candidates_from_the_index_match_scoring_every_image(
     catalog, model = trained
     indexed = replace(RecommendConfig(), cf_index_min_images=1, candidates_per_source=40)
     scored = replace(indexed, cf_index_min_images=10**9)
-    assert model.image_retriever(indexed.cf_index_min_images) is not None
+    retriever = model.image_retriever(indexed.cf_index_min_images)
+    assert retriever is not None
     assert model.image_retriever(scored.cf_index_min_images) is None
+    # Built once, whatever threshold asks for it.
+    assert model.image_retriever(catalog.n_images) is retriever
     rng = np.random.default_rng(6)
     overlaps = []
     for _ in range(10):

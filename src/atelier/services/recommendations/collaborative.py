@@ -106,7 +106,9 @@ class TrainedModel:
     _columns: dict[int, tuple[Any, NDArray[np.int64], NDArray[np.int64]]] = field(
         default_factory=dict
     )
-    _retrievers: dict[int, FactorRetriever | None] = field(default_factory=dict)
+    # The index over every image column, built once; the caller's threshold says whether a
+    # model of this size uses it.
+    _retriever: FactorRetriever | None = None
     _retriever_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -182,19 +184,18 @@ class TrainedModel:
         thread is still building it: the caller then scores every image, as it would anyway.
         Training and loading call this before the model is served, so requests never wait.
         """
-        if not isinstance(self.model, ALSModel):
+        n_images = int(self.image_ids.shape[0])
+        if not isinstance(self.model, ALSModel) or n_images < max(min_columns, 1):
             return None
-        if min_columns in self._retrievers:
-            return self._retrievers[min_columns]
+        if self._retriever is not None:
+            return self._retriever
         if not self._retriever_lock.acquire(blocking=False):
             return None
         try:
-            if min_columns not in self._retrievers:
-                columns = np.arange(self.image_ids.shape[0], dtype=np.int64)
-                self._retrievers[min_columns] = build_retriever(
-                    self.model.item_factors, columns, min_columns
-                )
-            return self._retrievers[min_columns]
+            if self._retriever is None:
+                columns = np.arange(n_images, dtype=np.int64)
+                self._retriever = build_retriever(self.model.item_factors, columns, min_columns)
+            return self._retriever
         finally:
             self._retriever_lock.release()
 
