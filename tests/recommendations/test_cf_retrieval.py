@@ -171,3 +171,26 @@ def test_scores_from_the_requests_folded_in_factors_equal_folding_in_again(
         np.testing.assert_array_equal(reused, again)
     empty = gather_evidence(catalog, _person(np.zeros(0, np.int64)), model, config, now=NOW)
     assert empty.cf_user is None
+
+
+def test_index_hits_on_images_the_catalog_no_longer_has_are_dropped(
+    trained: tuple[RecCatalog, TrainedModel],
+) -> None:
+    catalog, model = trained
+    config = replace(RecommendConfig(), cf_index_min_images=1, candidates_per_source=40)
+    person = _person(np.arange(0, 40, 5, dtype=np.int64))
+    evidence = gather_evidence(catalog, person, model, config, now=NOW)
+    ok = np.ones(catalog.n_images, np.bool_)
+    first = collaborative_candidates(catalog, model, evidence, config, ok)
+    # A model trained before some of its best images left the catalog: their columns name
+    # ids the catalog does not have (kept sorted, between their neighbours' ids).
+    image_cols, _ = model.columns(catalog)
+    ids = model.image_ids.copy()
+    gone = [c for c in image_cols[first[:10]] if c > 0 and ids[c] - ids[c - 1] > 1]
+    assert gone
+    ids[gone] -= 1
+    older = replace(model, image_ids=ids, _columns={}, _retriever=None)
+    again = collaborative_candidates(catalog, older, evidence, config, ok)
+    assert again.size == 40 and (again >= 0).all()
+    lost = catalog.snapshot.images.rows_of(model.image_ids[gone])
+    assert not np.isin(again, lost).any()

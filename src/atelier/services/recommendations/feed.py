@@ -141,11 +141,9 @@ def collaborative_candidates(
     if retriever is not None and user is not None and share >= UNFILTERED_SEARCH_SHARE:
         found = retriever.search(user, math.ceil(2 * k / share), config.candidate_search_effort)
         rows = catalog.snapshot.images.rows_of(model.image_ids[found])
-        keep = rows >= 0
-        rows, found = rows[keep], found[keep]
-        allowed = ok[rows]
-        rows, found = rows[allowed], found[allowed]
-        return top_rows(model.factor_scores(user, found), rows, k)
+        # Rows gone from the catalog (-1) and rows the filter refuses drop out together.
+        keep = (rows >= 0) & ok[np.maximum(rows, 0)]
+        return top_rows(model.factor_scores(user, found[keep]), rows[keep], k)
     rows = np.flatnonzero(ok & (image_cols >= 0))
     scores = model.scores(evidence.cf_row, image_cols[rows], evidence.cf_user)
     return top_rows(np.nan_to_num(scores, nan=0.0), rows, k)
