@@ -14,7 +14,7 @@ from atelier.services.recommendations.catalog import RecCatalog
 from atelier.services.recommendations.cf_retrieval import FactorRetriever, build_retriever
 from atelier.services.recommendations.collaborative import EventLog, TrainedModel, fit_model
 from atelier.services.recommendations.config import RecommendConfig
-from atelier.services.recommendations.evidence import Person, gather_evidence
+from atelier.services.recommendations.evidence import Evidence, Person, gather_evidence
 from atelier.services.recommendations.feed import collaborative_candidates, top_rows
 from atelier.services.recommendations.history import History
 from atelier.services.visibility import Visibility
@@ -107,6 +107,17 @@ def _person(images: NDArray[np.int64]) -> Person:
     return Person(Visibility(), history=history, user_id=1)
 
 
+def _index_candidates(
+    catalog: RecCatalog, model: TrainedModel
+) -> tuple[RecommendConfig, Evidence, NDArray[np.bool_], NDArray[np.int64]]:
+    """One person's 40 collaborative candidates from the index, with every image allowed."""
+    config = replace(RecommendConfig(), cf_index_min_images=1, candidates_per_source=40)
+    person = _person(np.arange(0, 40, 5, dtype=np.int64))
+    evidence = gather_evidence(catalog, person, model, config, now=NOW)
+    ok = np.ones(catalog.n_images, np.bool_)
+    return config, evidence, ok, collaborative_candidates(catalog, model, evidence, config, ok)
+
+
 def test_feed_candidates_from_the_index_match_scoring_every_image(
     trained: tuple[RecCatalog, TrainedModel],
 ) -> None:
@@ -137,11 +148,7 @@ def test_rows_the_viewer_may_not_use_are_dropped_from_index_hits(
     trained: tuple[RecCatalog, TrainedModel],
 ) -> None:
     catalog, model = trained
-    config = replace(RecommendConfig(), cf_index_min_images=1, candidates_per_source=40)
-    person = _person(np.arange(0, 40, 5, dtype=np.int64))
-    evidence = gather_evidence(catalog, person, model, config, now=NOW)
-    ok = np.ones(catalog.n_images, np.bool_)
-    first = collaborative_candidates(catalog, model, evidence, config, ok)
+    config, evidence, ok, first = _index_candidates(catalog, model)
     assert first.size == 40
     ok[first[:20]] = False
     again = collaborative_candidates(catalog, model, evidence, config, ok)
@@ -177,11 +184,7 @@ def test_index_hits_on_images_the_catalog_no_longer_has_are_dropped(
     trained: tuple[RecCatalog, TrainedModel],
 ) -> None:
     catalog, model = trained
-    config = replace(RecommendConfig(), cf_index_min_images=1, candidates_per_source=40)
-    person = _person(np.arange(0, 40, 5, dtype=np.int64))
-    evidence = gather_evidence(catalog, person, model, config, now=NOW)
-    ok = np.ones(catalog.n_images, np.bool_)
-    first = collaborative_candidates(catalog, model, evidence, config, ok)
+    config, evidence, ok, first = _index_candidates(catalog, model)
     # A model trained before some of its best images left the catalog: their columns name
     # ids the catalog does not have (kept sorted, between their neighbours' ids).
     image_cols, _ = model.columns(catalog)
