@@ -51,6 +51,22 @@ class Settings(BaseSettings):
         None, description="server secret; required in production, random per start otherwise"
     )
     max_body_bytes: int = Field(65536, description="largest request body accepted")
+    recommend_model: str = Field(
+        "als",
+        description="collaborative model the recommender trains: als, itemknn, ease or "
+        "popularity (one that folds new people in between retrains)",
+    )
+    recommend_retrain_events: int = Field(
+        200, ge=1, description="retrain the collaborative model after this many taste events"
+    )
+    recommend_retrain_minutes: float = Field(
+        30.0,
+        gt=0,
+        description="or this many minutes after the last training, when anything was logged",
+    )
+    recommend_explore_share: float = Field(
+        0.1, ge=0, le=0.5, description="share of each feed page given to exploration"
+    )
 
     def resolved_database_url(self) -> str:
         """The database URL, falling back to the embedded SQLite file under the data dir."""

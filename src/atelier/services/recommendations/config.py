@@ -6,8 +6,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-# Settings fields this feature reads (ATELIER_RECOMMEND_*); until they exist on `Settings`
-# the defaults below apply, so the feature never depends on another module's release.
+from atelier.errors import ConfigurationError
+from atelier.recommend.models import model_class
+
+# The `Settings` fields (ATELIER_RECOMMEND_*) that override the defaults below.
 SETTINGS_FIELDS = {
     "recommend_model": "model",
     "recommend_retrain_events": "retrain_events",
@@ -110,4 +112,16 @@ class RecommendConfig:
         data_dir = getattr(settings, "data_dir", None)
         if data_dir is not None:
             values["model_dir"] = Path(data_dir) / "recommend"
-        return replace(cls(), **values)
+        config = replace(cls(), **values)
+        _check_model(config.model)
+        return config
+
+
+def _check_model(name: str) -> None:
+    """Refuse, at start-up, a model the service could not serve: people change between
+    retrains, so the model must fold a person's latest history in (BPR cannot)."""
+    if not model_class(name).supports_recalculate_user:
+        raise ConfigurationError(
+            f"recommend model {name!r} cannot fold new people in between retrains; "
+            "choose als, itemknn, ease or popularity"
+        )
