@@ -33,6 +33,21 @@ def test_popularity_orders_near_ties_but_never_lifts_a_miss_over_a_hit() -> None
     assert [e.item_id for e in fused] == [1, 2, 3]
 
 
+def test_a_weight_for_a_ranking_that_is_not_there_does_not_scale_the_prior() -> None:
+    # An image search is weighted with the LoRA votes' weight too, but has no votes ranking.
+    rankings = {"keyword": [1, 3], "vector": [3, 2]}
+    popularity = {1: 0.0, 2: 0.0, 3: 100.0}
+    plain = {"keyword": 2.0, "vector": 1.0}
+    with_votes = {**plain, "image_votes": 16.0}
+    scores = [
+        [e.score for e in fuse(rankings, w, rrf_k=5, popularity=popularity, popularity_weight=0.1)]
+        for w in (plain, with_votes)
+    ]
+    assert scores[0] == scores[1]
+    # At most a tenth of the best single-ranking score (keyword's 2 / 6) comes from popularity.
+    assert max(scores[0]) <= 2 / 6 + 1 / 6 + 0.1 * 2 / 6 + 1e-9
+
+
 def test_pg_viewers_get_the_pg_weights_and_everyone_else_the_all_content_ones() -> None:
     tuned = TunedWeights(FusionWeights(keyword=2.0), FusionWeights(keyword=0.5))
     assert tuned.for_level(0).keyword == 0.5

@@ -199,7 +199,9 @@ def _fused_scores(
         values = popularity(items)
         low = float(values.min())
         spread = float(values.max()) - low or 1.0
-        scale = popularity_weight * max(weights.values()) / (rrf_k + 1)
+        # The best single-ranking score among the rankings fused: a weight for a ranking this
+        # kind does not have (image votes, for images) must not inflate the prior.
+        scale = popularity_weight * max(weights[n] for n in names) / (rrf_k + 1)
         scores += scale * (values - low) / spread
     order = np.lexsort((items, -scores))
     return names, items[order], scores[order]
