@@ -94,7 +94,7 @@ def search(
                     connection, max_level=visibility.max_level, part="tune", size=queries // 2
                 )
             tuning = visible_targets(service, tuning, visibility)
-            weights = tune_weights(rankings_for(service, tuning, visibility), tuning)
+            weights = tune_weights(service, rankings_for(service, tuning, visibility), tuning)
             service.weights = replace(service.weights, **{SETTING_KEYS[name]: weights})
             console.print(f"{name}: tuned on {len(tuning)} queries: {weights}")
         with engine().connect() as connection:

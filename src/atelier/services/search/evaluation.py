@@ -22,7 +22,7 @@ from sqlalchemy import Connection, select
 
 from atelier.db.models import Image, ImageResource, Model, ModelVersion
 from atelier.ingest.refs import strip_prompt_tags
-from atelier.services.search.fusion import FusionWeights, fused_ids
+from atelier.services.search.fusion import FusionWeights
 from atelier.services.search.service import VOTERS, SearchService
 from atelier.services.search.snapshot import Filters
 from atelier.services.visibility import Visibility
@@ -199,15 +199,6 @@ def _task_b(rankings: Sequence[list[int]], split: Sequence[HeldOut]) -> TaskScor
     return TaskScores(hits / n, recall / n)
 
 
-def _fused(rankings: dict[str, list[int]], weights: FusionWeights) -> list[int]:
-    table = {
-        "keyword": weights.keyword,
-        "vector": weights.vector,
-        "image_votes": weights.image_votes,
-    }
-    return [int(i) for i in fused_ids(rankings, table, rrf_k=weights.rrf_k)]
-
-
 @dataclass(slots=True)
 class Evaluation:
     """Every method's scores on both tasks for one setting, and the weights used."""
@@ -225,13 +216,16 @@ VOTE_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 RRF_KS = (5.0, 10.0, 30.0, 60.0)
 
 
-def tune_weights(per_query: Sequence[SignalRankings], split: Sequence[HeldOut]) -> FusionWeights:
-    """The weighting with the best combined hit@10 of both tasks on the tuning split."""
+def tune_weights(
+    service: SearchService, per_query: Sequence[SignalRankings], split: Sequence[HeldOut]
+) -> FusionWeights:
+    """The weighting with the best combined hit@10 of both tasks on the tuning split, each
+    fused as the service fuses it (popularity prior included)."""
     best: tuple[float, FusionWeights] | None = None
     for keyword, votes, rrf_k in product(KEYWORD_WEIGHTS, VOTE_WEIGHTS, RRF_KS):
         weights = FusionWeights(keyword=keyword, vector=1.0, image_votes=votes, rrf_k=rrf_k)
-        a = _task_a([_fused(r.loras, weights) for r in per_query], split)
-        b = _task_b([_fused(r.images, weights) for r in per_query], split)
+        a = _task_a([service.fused_order("loras", r.loras, weights) for r in per_query], split)
+        b = _task_b([service.fused_order("images", r.images, weights) for r in per_query], split)
         score = a.hit_at_10 + b.hit_at_10
         if best is None or score > best[0]:
             best = (score, weights)
@@ -260,13 +254,17 @@ def evaluate(
         "popularity": _task_a([popular_loras] * len(split), split),
         "keyword (BM25)": _task_a([r.loras["keyword"] for r in per_query], split),
         "vector": _task_a([r.loras["vector"] for r in per_query], split),
-        "hybrid": _task_a([_fused(r.loras, weights) for r in per_query], split),
+        "hybrid": _task_a(
+            [service.fused_order("loras", r.loras, weights) for r in per_query], split
+        ),
     }
     task_b = {
         "popularity": _task_b([popular_images] * len(split), split),
         "keyword (BM25)": _task_b([r.images["keyword"] for r in per_query], split),
         "vector": _task_b([r.images["vector"] for r in per_query], split),
-        "hybrid": _task_b([_fused(r.images, weights) for r in per_query], split),
+        "hybrid": _task_b(
+            [service.fused_order("images", r.images, weights) for r in per_query], split
+        ),
     }
     return Evaluation(setting, len(split), task_a, task_b, weights)
 

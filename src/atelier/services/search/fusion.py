@@ -23,6 +23,10 @@ class FusionWeights:
     # At most this share of a first-ranked item's fused score can come from popularity.
     popularity: float = 0.1
 
+    def signals(self) -> dict[str, float]:
+        """The weight of each ranking by name, as fusion takes them."""
+        return {"keyword": self.keyword, "vector": self.vector, "image_votes": self.image_votes}
+
 
 @dataclass(frozen=True, slots=True)
 class TunedWeights:
@@ -168,11 +172,16 @@ def fuse(
 
 
 def fused_ids(
-    rankings: Mapping[str, Sequence[int]], weights: Mapping[str, float], *, rrf_k: float
+    rankings: Mapping[str, Sequence[int]],
+    weights: Mapping[str, float],
+    *,
+    rrf_k: float,
+    popularity: PopularityLookup | None = None,
+    popularity_weight: float = 0.0,
 ) -> NDArray[np.int64]:
-    """The ids `fuse` would return, in its order, without building a Fused per candidate
-    (for callers that only need the order: the voting images, the evaluation)."""
-    _names, items, _scores = _fused_scores(rankings, weights, rrf_k, None, 0.0)
+    """The ids `fuse_ranking` would return, in its order, without the rank lookups (for
+    callers that only need the order: the voting images, the evaluation)."""
+    _names, items, _scores = _fused_scores(rankings, weights, rrf_k, popularity, popularity_weight)
     return items
 
 

@@ -300,15 +300,29 @@ class SearchService:
         columns = self._columns(kind)
         fused = fuse_ranking(
             rankings,
-            {"keyword": weights.keyword, "vector": weights.vector,
-             "image_votes": weights.image_votes},
+            weights.signals(),
             rrf_k=weights.rrf_k,
             popularity=lambda ids: _popularity(columns, ids),
             popularity_weight=weights.popularity,
-        )  # fmt: skip
+        )
         if kind == "loras" and "keyword" in signals:
             fused = self._exact_names_first(query, fused, mask)
         return fused, votes
+
+    def fused_order(
+        self, kind: Kind, rankings: dict[str, list[int]], weights: FusionWeights
+    ) -> list[int]:
+        """The order `_fused` serves for these rankings (popularity prior included), without
+        its per-result bookkeeping: the evaluation scores exactly what is served."""
+        columns = self._columns(kind)
+        order = fused_ids(
+            rankings,
+            weights.signals(),
+            rrf_k=weights.rrf_k,
+            popularity=lambda ids: _popularity(columns, ids),
+            popularity_weight=weights.popularity,
+        )
+        return [int(i) for i in order]
 
     def _exact_names_first(
         self, query: str, hits: FusedRanking, mask: NDArray[np.bool_]
