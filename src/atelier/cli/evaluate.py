@@ -31,12 +31,13 @@ SETTINGS = {"all content": Visibility(3, frozenset(), True), "PG only": Visibili
 def _table(evaluations: list[Evaluation]) -> str:
     rows: list[list[object]] = []
     for evaluation in evaluations:
-        for method in evaluation.task_a:
-            a, b = evaluation.task_a[method], evaluation.task_b[method]
+        # Task B's methods in order (a superset: the phrase index ranks images only).
+        for method in evaluation.task_b:
+            a, b = evaluation.task_a.get(method), evaluation.task_b[method]
+            a_cells = [f"{a.hit_at_10:.3f}", f"{a.second:.3f}"] if a else ["-", "-"]
             rows.append(
-                [evaluation.setting, method, f"{a.hit_at_10:.3f}", f"{a.second:.3f}",
-                 f"{b.hit_at_10:.3f}", f"{b.second:.3f}"]
-            )  # fmt: skip
+                [evaluation.setting, method, *a_cells, f"{b.hit_at_10:.3f}", f"{b.second:.3f}"]
+            )
     return markdown_table(
         ["setting", "method", "A hit@10", "A MRR", "B hit@10", "B recall@20"], rows
     )
@@ -60,7 +61,8 @@ def _goals_text(evaluations: list[Evaluation]) -> str:
 def _weights_text(evaluations: list[Evaluation]) -> str:
     return "; ".join(
         f"{e.setting} `keyword={e.weights.keyword:g}, vector={e.weights.vector:g}, "
-        f"image_votes={e.weights.image_votes:g}, rrf_k={e.weights.rrf_k:g}`"
+        f"phrases={e.weights.phrases:g}, image_votes={e.weights.image_votes:g}, "
+        f"rrf_k={e.weights.rrf_k:g}`"
         for e in evaluations
     )
 

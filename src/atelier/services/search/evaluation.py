@@ -152,6 +152,7 @@ def signal_rankings(
     result.loras["image_votes"], _ = service.lora_votes(voters, lora_mask, held_out_ids)
     result.images["keyword"] = service.keyword_ranking("images", item.query, image_mask)
     result.images["vector"] = service.vector_ranking("images", vector, image_allowed)
+    result.images["phrases"] = service.phrase_ranking(item.query, image_mask)
     return result
 
 
@@ -213,6 +214,7 @@ class Evaluation:
 # The grid `tune_weights` searches; vector stays 1.0, since only ratios matter to RRF.
 KEYWORD_WEIGHTS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 VOTE_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+PHRASE_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
 RRF_KS = (5.0, 10.0, 30.0, 60.0)
 
 
@@ -220,17 +222,49 @@ def tune_weights(
     service: SearchService, per_query: Sequence[SignalRankings], split: Sequence[HeldOut]
 ) -> FusionWeights:
     """The weighting with the best combined hit@10 of both tasks on the tuning split, each
-    fused as the service fuses it (popularity prior included)."""
+    fused as the service fuses it (popularity prior included).
+
+    First keyword, votes and rrf_k on both tasks, then the phrase weight on task B alone (it
+    enters only the image fusion). The keyword weight also fuses the voting images, which the
+    rankings were computed with the service's current weights for; tuning phrases last keeps
+    a low keyword weight, good for B's final fusion but bad for the voters, from being chosen
+    for B's sake.
+    """
     best: tuple[float, FusionWeights] | None = None
     for keyword, votes, rrf_k in product(KEYWORD_WEIGHTS, VOTE_WEIGHTS, RRF_KS):
         weights = FusionWeights(keyword=keyword, vector=1.0, image_votes=votes, rrf_k=rrf_k)
-        a = _task_a([service.fused_order("loras", r.loras, weights) for r in per_query], split)
-        b = _task_b([service.fused_order("images", r.images, weights) for r in per_query], split)
-        score = a.hit_at_10 + b.hit_at_10
+        score = _hit_a(service, per_query, split, weights) + _hit_b(
+            service, per_query, split, weights
+        )
         if best is None or score > best[0]:
             best = (score, weights)
     assert best is not None
-    return best[1]
+    chosen = best[1]
+    # max keeps the first of equals: the smallest phrase weight.
+    _hit, phrases = max(
+        (_hit_b(service, per_query, split, replace(chosen, phrases=w)), -w) for w in PHRASE_WEIGHTS
+    )
+    return replace(chosen, phrases=-phrases)
+
+
+def _hit_a(
+    service: SearchService,
+    per_query: Sequence[SignalRankings],
+    split: Sequence[HeldOut],
+    weights: FusionWeights,
+) -> float:
+    ranked = [service.fused_order("loras", r.loras, weights) for r in per_query]
+    return _task_a(ranked, split).hit_at_10
+
+
+def _hit_b(
+    service: SearchService,
+    per_query: Sequence[SignalRankings],
+    split: Sequence[HeldOut],
+    weights: FusionWeights,
+) -> float:
+    ranked = [service.fused_order("images", r.images, weights) for r in per_query]
+    return _task_b(ranked, split).hit_at_10
 
 
 def evaluate(
@@ -262,6 +296,9 @@ def evaluate(
         "popularity": _task_b([popular_images] * len(split), split),
         "keyword (BM25)": _task_b([r.images["keyword"] for r in per_query], split),
         "vector": _task_b([r.images["vector"] for r in per_query], split),
+        "phrases (BM25 over prompt phrases)": _task_b(
+            [r.images["phrases"] for r in per_query], split
+        ),
         "hybrid": _task_b(
             [service.fused_order("images", r.images, weights) for r in per_query], split
         ),

@@ -19,13 +19,21 @@ class FusionWeights:
     vector: float = 1.0
     # Third signal for LoRAs: votes from the images that match the query.
     image_votes: float = 1.0
+    # Third signal for images: prompts sharing the query's phrases (0 in weights tuned before
+    # it existed, so such a file serves as it did).
+    phrases: float = 0.0
     rrf_k: float = 60.0
     # At most this share of a first-ranked item's fused score can come from popularity.
     popularity: float = 0.1
 
     def signals(self) -> dict[str, float]:
         """The weight of each ranking by name, as fusion takes them."""
-        return {"keyword": self.keyword, "vector": self.vector, "image_votes": self.image_votes}
+        return {
+            "keyword": self.keyword,
+            "vector": self.vector,
+            "phrases": self.phrases,
+            "image_votes": self.image_votes,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ import logging
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,8 @@ from numpy.typing import NDArray
 from sqlalchemy import Connection, select, text
 
 from atelier.db.fulltext import MAX_EXACT_OWNERS
-from atelier.db.models import ModelVersion
+from atelier.db.models import Image, ModelVersion
+from atelier.embed.texts import prompt_phrases
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,17 @@ def tokens(body: str) -> list[str]:
 
 def _ascii(body: str) -> list[str]:
     return _TOKEN.findall(body.lower())
+
+
+def phrases(body: str) -> list[str]:
+    """A prompt's content phrases as terms ("wearing luxury dress", "hasselblad photography"):
+    prompts of one showcase series share whole phrases, where BM25 over words sees only the
+    words every prompt shares. Syntax, weights and quality boilerplate are dropped."""
+    return [" ".join(p.lower().split()) for p in prompt_phrases(body)]
+
+
+# How an index turns a text (document or query) into terms; saved with the index.
+ANALYSERS: dict[str, Callable[[str], list[str]]] = {"words": tokens, "phrases": phrases}
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +136,12 @@ class KeywordIndex:
         idf: NDArray[np.float32],
         columns: Sequence[tuple[float, _Column]],
         names: Sequence[str] | None = None,
+        analyser: str = "words",
     ) -> None:
+        if analyser not in ANALYSERS:
+            raise ValueError(f"unknown analyser {analyser!r}")
+        self.analyser = analyser
+        self._analyse = ANALYSERS[analyser]
         self.ids = ids
         self._vocabulary = vocabulary
         self._idf = idf
@@ -147,14 +164,17 @@ class KeywordIndex:
         documents: Iterable[Sequence[str]],
         weights: Sequence[float],
         names: Sequence[str] | None = None,
+        analyser: str = "words",
     ) -> KeywordIndex:
         """An index over `documents` (one tuple of column texts per id, in id order); `names`,
-        when given, are each item's tab-separated phrases that `exact_names` matches whole."""
+        when given, are each item's tab-separated phrases that `exact_names` matches whole;
+        `analyser` names how texts become terms (`ANALYSERS`)."""
+        analyse = ANALYSERS[analyser]
         vocabulary: dict[str, int] = {}
         builders = [_Builder(vocabulary) for _ in weights]
         for row, columns in enumerate(documents):
             for builder, body in zip(builders, columns, strict=True):
-                builder.add(row, tokens(body or ""))
+                builder.add(row, analyse(body or ""))
         n_terms = len(vocabulary)
         built = [builder.build(n_terms) for builder in builders]
         # Document frequency counts rows matching a term in any column, as FTS5's does.
@@ -174,6 +194,7 @@ class KeywordIndex:
             idf,
             list(zip(weights, built, strict=True)),
             names,
+            analyser,
         )
 
     def __len__(self) -> int:
@@ -222,7 +243,9 @@ class KeywordIndex:
         """Vocabulary codes of the query's distinct known words, the rarest kept when many."""
         codes = list(
             dict.fromkeys(
-                code for word in tokens(query) if (code := self._vocabulary.get(word)) is not None
+                code
+                for word in self._analyse(query)
+                if (code := self._vocabulary.get(word)) is not None
             )
         )
         informative = [c for c in codes if self._idf[c] > IDF_FLOOR]
@@ -248,8 +271,10 @@ class KeywordIndex:
         arrays: dict[str, NDArray[np.generic]] = {
             "ids": self.ids,
             "idf": self._idf,
-            # Terms never contain a newline (they are runs of letters and digits).
+            # Terms never contain a newline: words are runs of letters and digits, phrases
+            # have their whitespace collapsed to single spaces.
             "terms": np.frombuffer("\n".join(terms).encode(), np.uint8),
+            "analyser": np.frombuffer(self.analyser.encode(), np.uint8),
             "weights": np.array([w for w, _ in self._columns], np.float64),
         }
         for number, (_, column) in enumerate(self._columns):
@@ -282,7 +307,10 @@ class KeywordIndex:
             ids = saved["ids"]
             if names is not None and len(names) != ids.size:
                 names = names[: ids.size] + [""] * (ids.size - len(names))
-            return cls(ids, {t: i for i, t in enumerate(terms)}, saved["idf"], columns, names)
+            # Files written before phrase indexes existed are word indexes.
+            analyser = bytes(saved["analyser"]).decode() if "analyser" in saved else "words"
+            vocabulary = {t: i for i, t in enumerate(terms)}
+            return cls(ids, vocabulary, saved["idf"], columns, names, analyser)
 
 
 def _phrase_key(phrase: str) -> str:
@@ -294,6 +322,8 @@ def _one_line(names: str) -> str:
 
 
 KEYWORD_KINDS = ("images", "loras")
+# The phrase index over image prompts, built from the images table on every database.
+PHRASE_KIND = "image_phrases"
 
 
 def keyword_path(directory: Path, kind: str) -> Path:
@@ -302,8 +332,10 @@ def keyword_path(directory: Path, kind: str) -> Path:
 
 
 def save_keyword_indexes(connection: Connection, directory: Path) -> bool:
-    """Build both keyword indexes from the FTS tables and save them under `directory`;
-    False (nothing written) on databases other than SQLite."""
+    """Build the keyword indexes and save them under `directory`: the prompt phrase index on
+    every database, the word indexes from the FTS tables on SQLite only. False when the word
+    indexes were not written (other databases answer word queries themselves)."""
+    build_phrase_index(connection).save(keyword_path(directory, PHRASE_KIND))
     indexes = build_keyword_indexes(connection)
     if indexes is None:
         return False
@@ -313,11 +345,31 @@ def save_keyword_indexes(connection: Connection, directory: Path) -> bool:
 
 
 def load_saved_keyword_indexes(directory: Path) -> dict[str, KeywordIndex] | None:
-    """Both saved keyword indexes, or None when `atelier index` has not written them."""
-    paths = {kind: keyword_path(directory, kind) for kind in KEYWORD_KINDS}
-    if not all(path.is_file() for path in paths.values()):
-        return None
-    return {kind: KeywordIndex.load(path) for kind, path in paths.items()}
+    """The saved keyword indexes by kind: both word indexes or neither (the service then asks
+    the database), and the phrase index when it was saved. None when there are none."""
+    found: dict[str, KeywordIndex] = {}
+    words = {kind: keyword_path(directory, kind) for kind in KEYWORD_KINDS}
+    if all(path.is_file() for path in words.values()):
+        found.update({kind: KeywordIndex.load(path) for kind, path in words.items()})
+    phrase_path = keyword_path(directory, PHRASE_KIND)
+    if phrase_path.is_file():
+        found[PHRASE_KIND] = KeywordIndex.load(phrase_path)
+    return found or None
+
+
+def build_phrase_index(connection: Connection, batch: int = 20_000) -> KeywordIndex:
+    """BM25 over each image prompt's phrases (`phrases`), in image id order."""
+    rows = connection.execution_options(yield_per=batch).execute(
+        select(Image.id, Image.prompt).order_by(Image.id)
+    )
+    ids: list[int] = []
+    prompts: list[str] = []
+    for image_id, prompt in rows:
+        ids.append(int(image_id))
+        prompts.append(prompt or "")
+    index = KeywordIndex.build(ids, ((p,) for p in prompts), [1.0], analyser="phrases")
+    logger.info("phrase index: %d images, %.0f MB", len(index), index.nbytes() / 2**20)
+    return index
 
 
 def build_keyword_indexes(connection: Connection) -> dict[str, KeywordIndex] | None:

@@ -33,7 +33,7 @@ from atelier.services.search.fusion import (
     load_tuned_weights,
     top_k,
 )
-from atelier.services.search.keyword import KeywordIndex
+from atelier.services.search.keyword import PHRASE_KIND, KeywordIndex
 from atelier.services.search.snapshot import CatalogSnapshot, Filters, ItemColumns
 from atelier.services.visibility import Visibility
 
@@ -82,6 +82,7 @@ class Hit:
     keyword_rank: int | None = None
     vector_rank: int | None = None
     vote_count: int = 0
+    phrase_rank: int | None = None
 
     @property
     def why(self) -> str:
@@ -90,6 +91,8 @@ class Hit:
             parts.append("matches your words")
         if self.vector_rank is not None:
             parts.append("similar in meaning")
+        if self.phrase_rank is not None:
+            parts.append("shares phrases with your prompt")
         if self.vote_count:
             plural = "s" if self.vote_count > 1 else ""
             parts.append(f"used in {self.vote_count} matching image{plural}")
@@ -187,6 +190,22 @@ class SearchService:
         keep = (rows >= 0) & mask[np.maximum(rows, 0)]
         return [int(i) for i in ids[keep][:CANDIDATES]]
 
+    def phrase_ranking(self, query: str, mask: NDArray[np.bool_]) -> list[int]:
+        """Images whose prompts share the query's phrases, best first, within `mask` (none
+        until `atelier index` has saved the phrase index)."""
+        index = self.keyword.get(PHRASE_KIND)
+        if index is None:
+            return []
+        ids = self._keyword.get_or_compute(
+            (PHRASE_KIND, query),
+            lambda: _read_only(index.search(query, CANDIDATES * 3)),
+        )
+        if ids.size == 0:
+            return []
+        rows = self.snapshot.images.rows_of(ids)
+        keep = (rows >= 0) & mask[np.maximum(rows, 0)]
+        return [int(i) for i in ids[keep][:CANDIDATES]]
+
     def _keyword_ids(self, kind: Kind, query: str) -> NDArray[np.int64]:
         """Full-text matches before any filter, best first (cached: filters vary, text less)."""
         limit = CANDIDATES * 3
@@ -205,8 +224,7 @@ class SearchService:
                     else fulltext.search_loras(connection, query, limit)
                 )
             ids = np.array([i for i, _ in found], dtype=np.int64)
-        ids.flags.writeable = False
-        return ids
+        return _read_only(ids)
 
     def vector_ranking(
         self,
@@ -277,7 +295,7 @@ class SearchService:
         filters: Filters,
         query_vector: NDArray[np.float32] | None,
         exclude_images: frozenset[int] = frozenset(),
-        signals: tuple[str, ...] = ("keyword", "vector", "image_votes"),
+        signals: tuple[str, ...] = ("keyword", "vector", "phrases", "image_votes"),
         voter_search: Future[list[int]] | None = None,
     ) -> tuple[FusedRanking, dict[int, int]]:
         """Fused candidates best first, and each LoRA's vote count; Hits are made only for
@@ -289,6 +307,8 @@ class SearchService:
             rankings["keyword"] = self.keyword_ranking(kind, query, mask)
         if "vector" in signals:
             rankings["vector"] = self.vector_ranking(kind, query_vector, allowed)
+        if kind == "images" and "phrases" in signals and weights.phrases > 0:
+            rankings["phrases"] = self.phrase_ranking(query, mask)
         votes: dict[int, int] = {}
         if kind == "loras" and "image_votes" in signals:
             image_mask, image_allowed = self.allowed("images", VOTERS, Filters())
@@ -368,6 +388,7 @@ class SearchService:
             keyword_rank=entry.ranks.get("keyword"),
             vector_rank=entry.ranks.get("vector"),
             vote_count=votes.get(entry.item_id, 0) if "image_votes" in entry.ranks else 0,
+            phrase_rank=entry.ranks.get("phrases"),
         )
 
     def _listing(self, kind: Kind, mask: NDArray[np.bool_], sort: Sort) -> list[Hit]:
@@ -458,6 +479,12 @@ class SearchService:
             rrf_k=weights.rrf_k,
         )
         return [self._hit(entry, votes) for entry in fused[:limit]]
+
+
+def _read_only(ids: NDArray[np.int64]) -> NDArray[np.int64]:
+    # Cached arrays are shared between requests.
+    ids.flags.writeable = False
+    return ids
 
 
 def _popularity(columns: ItemColumns, ids: NDArray[np.int64]) -> NDArray[np.float64]:
