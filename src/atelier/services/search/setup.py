@@ -10,7 +10,7 @@ from atelier.config import Settings
 from atelier.embed.protocol import Embedder
 from atelier.embed.registry import make_embedder
 from atelier.services.indexing import keyword_dir, load_vector_indexes, recall_phrases
-from atelier.services.search.keyword import load_saved_keyword_indexes
+from atelier.services.search.keyword import PHRASE_KIND, load_saved_keyword_indexes
 from atelier.services.search.service import SearchService
 from atelier.services.search.snapshot import load_snapshot
 
@@ -42,6 +42,9 @@ def build_search_service(
         loaded = recall_phrases(chosen, settings.data_dir)
         logger.info("query phrase memory: %d phrases", loaded)
     keyword = load_saved_keyword_indexes(keyword_dir(settings.data_dir))
+    if keyword is None or PHRASE_KIND not in keyword:
+        # Data directories indexed before the phrase index existed: search works without it.
+        logger.warning("no prompt phrase index yet: run `atelier index` to rank by phrases")
     indexes = load_vector_indexes(settings.data_dir, chosen.name)
     if indexes is None:
         logger.warning("no vector index for %s yet: search is keyword-only", chosen.name)
