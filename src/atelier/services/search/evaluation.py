@@ -23,7 +23,7 @@ from sqlalchemy import Connection, select
 from atelier.db.models import Image, ImageResource, Model, ModelVersion
 from atelier.ingest.refs import strip_prompt_tags
 from atelier.services.search.fusion import FusionWeights
-from atelier.services.search.service import VOTERS, SearchService
+from atelier.services.search.service import VOTERS, Kind, SearchService
 from atelier.services.search.snapshot import Filters
 from atelier.services.visibility import Visibility
 
@@ -233,8 +233,8 @@ def tune_weights(
     best: tuple[float, FusionWeights] | None = None
     for keyword, votes, rrf_k in product(KEYWORD_WEIGHTS, VOTE_WEIGHTS, RRF_KS):
         weights = FusionWeights(keyword=keyword, vector=1.0, image_votes=votes, rrf_k=rrf_k)
-        score = _hit_a(service, per_query, split, weights) + _hit_b(
-            service, per_query, split, weights
+        score = _hit_rate(service, "loras", per_query, split, weights) + _hit_rate(
+            service, "images", per_query, split, weights
         )
         if best is None or score > best[0]:
             best = (score, weights)
@@ -242,29 +242,23 @@ def tune_weights(
     chosen = best[1]
     # max keeps the first of equals: the smallest phrase weight.
     _hit, phrases = max(
-        (_hit_b(service, per_query, split, replace(chosen, phrases=w)), -w) for w in PHRASE_WEIGHTS
+        (_hit_rate(service, "images", per_query, split, replace(chosen, phrases=w)), -w)
+        for w in PHRASE_WEIGHTS
     )
     return replace(chosen, phrases=-phrases)
 
 
-def _hit_a(
+def _hit_rate(
     service: SearchService,
+    kind: Kind,
     per_query: Sequence[SignalRankings],
     split: Sequence[HeldOut],
     weights: FusionWeights,
 ) -> float:
-    ranked = [service.fused_order("loras", r.loras, weights) for r in per_query]
-    return _task_a(ranked, split).hit_at_10
-
-
-def _hit_b(
-    service: SearchService,
-    per_query: Sequence[SignalRankings],
-    split: Sequence[HeldOut],
-    weights: FusionWeights,
-) -> float:
-    ranked = [service.fused_order("images", r.images, weights) for r in per_query]
-    return _task_b(ranked, split).hit_at_10
+    """Hit@10 of task A (kind "loras") or task B ("images") under these weights."""
+    ranked = [service.fused_order(kind, getattr(r, kind), weights) for r in per_query]
+    task = _task_a if kind == "loras" else _task_b
+    return task(ranked, split).hit_at_10
 
 
 def evaluate(

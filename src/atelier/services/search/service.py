@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -317,14 +317,7 @@ class SearchService:
                 query, image_mask, image_allowed, query_vector, weights, vector
             )
             rankings["image_votes"], votes = self.lora_votes(matching, mask, exclude_images)
-        columns = self._columns(kind)
-        fused = fuse_ranking(
-            rankings,
-            weights.signals(),
-            rrf_k=weights.rrf_k,
-            popularity=lambda ids: _popularity(columns, ids),
-            popularity_weight=weights.popularity,
-        )
+        fused = fuse_ranking(rankings, weights.signals(), **self._fusion(kind, weights))
         if kind == "loras" and "keyword" in signals:
             fused = self._exact_names_first(query, fused, mask)
         return fused, votes
@@ -332,17 +325,20 @@ class SearchService:
     def fused_order(
         self, kind: Kind, rankings: dict[str, list[int]], weights: FusionWeights
     ) -> list[int]:
-        """The order `_fused` serves for these rankings (popularity prior included), without
-        its per-result bookkeeping: the evaluation scores exactly what is served."""
-        columns = self._columns(kind)
-        order = fused_ids(
-            rankings,
-            weights.signals(),
-            rrf_k=weights.rrf_k,
-            popularity=lambda ids: _popularity(columns, ids),
-            popularity_weight=weights.popularity,
-        )
+        """The order `_fused` serves for these rankings, popularity prior included, without its
+        per-result bookkeeping, so the evaluation scores what is served (all but the pinning
+        of a LoRA whose exact name is the whole query)."""
+        order = fused_ids(rankings, weights.signals(), **self._fusion(kind, weights))
         return [int(i) for i in order]
+
+    def _fusion(self, kind: Kind, weights: FusionWeights) -> dict[str, Any]:
+        """How this kind's rankings are fused, past the per-ranking weights."""
+        columns = self._columns(kind)
+        return {
+            "rrf_k": weights.rrf_k,
+            "popularity": lambda ids: _popularity(columns, ids),
+            "popularity_weight": weights.popularity,
+        }
 
     def _exact_names_first(
         self, query: str, hits: FusedRanking, mask: NDArray[np.bool_]
