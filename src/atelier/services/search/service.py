@@ -184,11 +184,7 @@ class SearchService:
 
     def keyword_ranking(self, kind: Kind, query: str, mask: NDArray[np.bool_]) -> list[int]:
         ids = self._keyword.get_or_compute((kind, query), lambda: self._keyword_ids(kind, query))
-        if ids.size == 0:
-            return []
-        rows = self._columns(kind).rows_of(ids)
-        keep = (rows >= 0) & mask[np.maximum(rows, 0)]
-        return [int(i) for i in ids[keep][:CANDIDATES]]
+        return _within(self._columns(kind), ids, mask)
 
     def phrase_ranking(self, query: str, mask: NDArray[np.bool_]) -> list[int]:
         """Images whose prompts share the query's phrases, best first, within `mask` (none
@@ -200,11 +196,7 @@ class SearchService:
             (PHRASE_KIND, query),
             lambda: _read_only(index.search(query, CANDIDATES * 3)),
         )
-        if ids.size == 0:
-            return []
-        rows = self.snapshot.images.rows_of(ids)
-        keep = (rows >= 0) & mask[np.maximum(rows, 0)]
-        return [int(i) for i in ids[keep][:CANDIDATES]]
+        return _within(self.snapshot.images, ids, mask)
 
     def _keyword_ids(self, kind: Kind, query: str) -> NDArray[np.int64]:
         """Full-text matches before any filter, best first (cached: filters vary, text less)."""
@@ -481,6 +473,15 @@ class SearchService:
             rrf_k=weights.rrf_k,
         )
         return [self._hit(entry, votes) for entry in fused[:limit]]
+
+
+def _within(columns: ItemColumns, ids: NDArray[np.int64], mask: NDArray[np.bool_]) -> list[int]:
+    """The first CANDIDATES of `ids` (best first) that the snapshot has and `mask` allows."""
+    if ids.size == 0:
+        return []
+    rows = columns.rows_of(ids)
+    keep = (rows >= 0) & mask[np.maximum(rows, 0)]
+    return [int(i) for i in ids[keep][:CANDIDATES]]
 
 
 def _read_only(ids: NDArray[np.int64]) -> NDArray[np.int64]:
