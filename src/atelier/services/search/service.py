@@ -367,11 +367,8 @@ class SearchService:
         rankings = {"keyword": self.keyword_ranking("images", query, mask), "vector": vector}
         if weights.phrases > 0:
             rankings["phrases"] = self.phrase_ranking(query, mask)
-        order = fused_ids(
-            rankings,
-            {"keyword": weights.keyword, "vector": weights.vector, "phrases": weights.phrases},
-            rrf_k=weights.rrf_k,
-        )
+        # The same weights as every fusion; there is no votes ranking here to weigh.
+        order = fused_ids(rankings, weights.signals(), rrf_k=weights.rrf_k)
         return [int(i) for i in order]
 
     @staticmethod
