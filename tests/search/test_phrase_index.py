@@ -57,8 +57,10 @@ def test_a_saved_phrase_index_loads_as_a_phrase_index(tmp_path: Path) -> None:
 
 
 def test_an_unknown_analyser_is_refused() -> None:
-    with pytest.raises(KeyError):
+    with pytest.raises(ValueError, match="unknown analyser 'stems'"):
         KeywordIndex.build(IDS, ([p] for p in PROMPTS), [1.0], analyser="stems")
+    with pytest.raises(ValueError, match="unknown analyser 'stems'"):
+        KeywordIndex(np.array(IDS), {}, np.zeros(0, np.float32), [], analyser="stems")
 
 
 def test_the_phrase_index_is_built_from_the_images_and_saved_beside_the_word_indexes(

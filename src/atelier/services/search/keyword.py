@@ -71,6 +71,12 @@ def phrases(body: str) -> list[str]:
 ANALYSERS: dict[str, Callable[[str], list[str]]] = {"words": tokens, "phrases": phrases}
 
 
+def _analyser(name: str) -> Callable[[str], list[str]]:
+    if name not in ANALYSERS:
+        raise ValueError(f"unknown analyser {name!r}; known: {', '.join(ANALYSERS)}")
+    return ANALYSERS[name]
+
+
 @dataclass(frozen=True, slots=True)
 class _Column:
     """Postings of one text column: for term t, rows[starts[t]:starts[t+1]] and their
@@ -138,10 +144,8 @@ class KeywordIndex:
         names: Sequence[str] | None = None,
         analyser: str = "words",
     ) -> None:
-        if analyser not in ANALYSERS:
-            raise ValueError(f"unknown analyser {analyser!r}")
         self.analyser = analyser
-        self._analyse = ANALYSERS[analyser]
+        self._analyse = _analyser(analyser)
         self.ids = ids
         self._vocabulary = vocabulary
         self._idf = idf
@@ -169,7 +173,7 @@ class KeywordIndex:
         """An index over `documents` (one tuple of column texts per id, in id order); `names`,
         when given, are each item's tab-separated phrases that `exact_names` matches whole;
         `analyser` names how texts become terms (`ANALYSERS`)."""
-        analyse = ANALYSERS[analyser]
+        analyse = _analyser(analyser)
         vocabulary: dict[str, int] = {}
         builders = [_Builder(vocabulary) for _ in weights]
         for row, columns in enumerate(documents):
