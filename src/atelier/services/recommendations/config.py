@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from atelier.errors import ConfigurationError
-from atelier.recommend.models import model_class
+from atelier.recommend.models import MODEL_NAMES, model_class
 
 # The `Settings` fields (ATELIER_RECOMMEND_*) that override the defaults below.
 SETTINGS_FIELDS = {
@@ -121,7 +121,8 @@ def _check_model(name: str) -> None:
     """Refuse, at start-up, a model the service could not serve: people change between
     retrains, so the model must fold a person's latest history in (BPR cannot)."""
     if not model_class(name).supports_recalculate_user:
+        servable = [n for n in MODEL_NAMES if model_class(n).supports_recalculate_user]
         raise ConfigurationError(
             f"recommend model {name!r} cannot fold new people in between retrains; "
-            "choose als, itemknn, ease or popularity"
+            f"choose {', '.join(servable)}"
         )
