@@ -34,7 +34,7 @@ def _table(evaluations: list[Evaluation]) -> str:
         # Task B's methods in order (a superset: the phrase index ranks images only).
         for method in evaluation.task_b:
             a, b = evaluation.task_a.get(method), evaluation.task_b[method]
-            a_cells = [f"{a.hit_at_10:.3f}", f"{a.second:.3f}"] if a else ["-", "-"]
+            a_cells = [f"{a.hit_at_10:.3f}", f"{a.second:.3f}"] if a is not None else ["-", "-"]
             rows.append(
                 [evaluation.setting, method, *a_cells, f"{b.hit_at_10:.3f}", f"{b.second:.3f}"]
             )
