@@ -16,6 +16,7 @@ from atelier.db.engine import make_engine
 from atelier.db.models import Image, Model, ModelTag, ModelVersion
 from atelier.embed.hashing import HashingEmbedder
 from atelier.services.indexing import refresh_search_indexes
+from atelier.services.search.service import MAX_QUERY_CHARS
 from tests.api.conftest import CsrfClient, make_settings
 
 
@@ -180,7 +181,7 @@ def test_hostile_or_odd_queries_answer_cleanly(search_client: CsrfClient, query:
     body = _search(search_client, q=query, limit=5)
 
     assert body["images"] is not None and body["loras"] is not None
-    assert len(body["query"]) <= 512
+    assert len(body["query"]) <= MAX_QUERY_CHARS
 
 
 @pytest.mark.parametrize(

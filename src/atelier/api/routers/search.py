@@ -21,13 +21,12 @@ from atelier.api.search_deps import SearchDep
 from atelier.errors import InvalidInputError
 from atelier.ingest.levels import LEVEL_NAMES
 from atelier.services.search.presenting import Presented, present_images, present_loras
-from atelier.services.search.service import HitPage, Kind, SearchRequest
+from atelier.services.search.service import MAX_QUERY_CHARS, HitPage, Kind, SearchRequest
 from atelier.services.search.snapshot import Filters
 from atelier.services.visibility import Visibility
 
 router = APIRouter(prefix="/api", tags=["search"])
 
-MAX_QUERY_CHARS = 512
 MAX_LIMIT = 100
 _CURSOR = re.compile(r"^i(\d{1,6})\.l(\d{1,6})$")
 

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, select
 from atelier.db.models import Image, ImageResource, Model, ModelVersion
 from atelier.ingest.refs import strip_prompt_tags
 from atelier.services.search.fusion import FusionWeights
-from atelier.services.search.service import VOTERS, Kind, SearchService
+from atelier.services.search.service import MAX_QUERY_CHARS, VOTERS, Kind, SearchService
 from atelier.services.search.snapshot import Filters
 from atelier.services.visibility import Visibility
 
@@ -104,7 +104,7 @@ def build_split(connection: Connection, *, max_level: int, part: str, size: int)
         held.append(
             HeldOut(
                 image_id=image_id,
-                query=query[:512],
+                query=query[:MAX_QUERY_CHARS],
                 posted_model=posted_model,
                 posted_version=posted_version,
                 target_loras=frozenset(targets[image_id]),

@@ -40,6 +40,10 @@ from atelier.services.visibility import Visibility
 Kind = Literal["images", "loras"]
 Sort = Literal["relevance", "newest", "popular"]
 CANDIDATES = 300
+# Longest query the search reads, in characters. Pasted prompts are the longest queries: 1,000
+# characters holds 99% of the catalog's prompts whole (512 cut 12% of them, and with them task
+# B's hit@10 by about a point; docs/benchmarks.md, search quality).
+MAX_QUERY_CHARS = 1000
 VOTING_IMAGES = 100
 # Share of the vector index's tuned effort the voting images' search spends: the votes come
 # from a hundred images, rank-weighted, so a few neighbours fewer hardly move a LoRA, and at
