@@ -165,6 +165,27 @@ def test_sorting_by_newest_orders_by_date(
     assert dates == sorted(dates, reverse=True)
 
 
+def test_a_long_pasted_prompt_is_read_to_its_end(
+    search_client: CsrfClient, catalog_engine: Engine
+) -> None:
+    # A prompt pasted whole can run past 512 characters (12% of the catalog's do); the LoRA it
+    # names at the end must still count.
+    with catalog_engine.connect() as connection:
+        name, lora_id = connection.execute(
+            select(Model.name, Model.id)
+            .where(Model.is_lora, Model.content_level == 0, Model.poi.is_(False))
+            .order_by(Model.download_count.desc())
+            .limit(1)
+        ).one()
+    query = "zzqx " * 140 + name
+    assert 512 < len(query) <= MAX_QUERY_CHARS
+
+    body = _search(search_client, q=query, kind="loras", limit=5)
+
+    assert body["query"] == query
+    assert body["loras"]["data"][0]["lora"]["id"] == lora_id
+
+
 @pytest.mark.parametrize(
     "query",
     [
