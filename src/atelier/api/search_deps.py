@@ -28,7 +28,8 @@ def install_search(state: AppState) -> None:
     state.services["search"] = service
 
 
-def get_search(state: StateDep) -> SearchService:
+async def get_search(state: StateDep) -> SearchService:
+    # Async: a dictionary lookup needs no worker-thread hop (a sync dependency costs one).
     service = state.services.get("search")
     if not isinstance(service, SearchService):
         raise SearchUnavailableError("search is not available")

@@ -57,7 +57,8 @@ def install_recommendations(state: AppState) -> None:
     service.start()
 
 
-def get_recommendations(state: StateDep) -> RecommendationService:
+async def get_recommendations(state: StateDep) -> RecommendationService:
+    # Async: a dictionary lookup needs no worker-thread hop (a sync dependency costs one).
     service = state.services.get(SERVICE_KEY)
     if not isinstance(service, RecommendationService):
         raise RecommendationsUnavailableError("recommendations are not available")
