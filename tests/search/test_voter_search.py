@@ -1,6 +1,5 @@
-"""One search call for both kinds: the query's encoding and its vector searches (the viewer's
-images, the voters' images, the LoRAs) run in threads beside the keyword ranking and change
-nothing in the answer, and each kind pages from its own offset."""
+"""One search call for both kinds: the voters' image search runs beside the viewer's own and
+changes nothing in the answer, and each kind pages from its own offset."""
 
 from __future__ import annotations
 
@@ -44,21 +43,20 @@ def _service(engine: Engine, data_dir: Path, index_kind: str) -> SearchService:
     return SearchService(engine, snapshot, embedder, indexes, keyword=keyword)
 
 
-def test_pages_are_the_same_whether_the_vectors_are_searched_in_threads_or_inline(
+def test_pages_are_the_same_whether_the_voters_search_in_a_thread_or_inline(
     catalog_engine: Engine, tmp_path: Path
 ) -> None:
     service = _service(catalog_engine, tmp_path, "ivf")
     viewers = (Visibility(), Visibility(3, frozenset(), True))
     threaded = [service.search(SearchRequest(q), v) for q in QUERIES for v in viewers]
     inline = _Counting()
-    service._search_pool = inline  # type: ignore[assignment]
+    service._voter_pool = inline  # type: ignore[assignment]
     assert [service.search(SearchRequest(q), v) for q in QUERIES for v in viewers] == threaded
-    # Per search: the encoding, the viewer's images, the voters' images, the LoRAs.
-    assert inline.calls == 4 * len(threaded)
+    assert inline.calls == len(threaded)
     assert all(page["loras"].hits for page in threaded)
-    # Without LoRAs asked for, no voters (and no LoRAs) are searched.
+    # Without LoRAs asked for, no voters are searched.
     service.search(SearchRequest("cat", kinds=("images",)), Visibility())
-    assert inline.calls == 4 * len(threaded) + 2
+    assert inline.calls == len(threaded)
 
 
 def test_each_kind_pages_from_its_own_offset_in_one_call(

@@ -51,11 +51,10 @@ VOTING_IMAGES = 100
 VOTER_SEARCH_EFFORT = 0.5
 # Voting images come from every image, whatever the viewer may see (votes only rank LoRAs).
 VOTERS = Visibility(3, frozenset(), True)
-# faiss lets go of the GIL while it scans, so a query's vector searches (the viewer's images,
-# the voters' images, the LoRAs) run in these threads, on the other core, while the request's
-# thread does the keyword and phrase rankings, which hold the GIL. At 1M images the vector
-# searches are two thirds of a request's time.
-_SEARCH_THREADS = 2
+# faiss lets go of the GIL while it scans, so a query's second image search (the voters')
+# runs in one of these threads, on the other core, while the request's thread does the first
+# (the viewer's own images). At 1M images that is two thirds of a request's time.
+_VOTER_THREADS = 2
 _ALLOWED_CACHE = 128
 _QUERY_CACHE = 256
 _CARD_CACHE = 16384
@@ -141,7 +140,7 @@ class SearchService:
         self._keyword: LruCache[NDArray[np.int64]] = LruCache(_QUERY_CACHE)
         # LoRA cards for result pages, shared with the recommender (it holds this service).
         self.lora_cards = LoraCardCache(_CARD_CACHE, self.first_showcase_images)
-        self._search_pool = ThreadPoolExecutor(_SEARCH_THREADS, thread_name_prefix="search-vectors")
+        self._voter_pool = ThreadPoolExecutor(_VOTER_THREADS, thread_name_prefix="search-voters")
 
     def warm_lora_cards(self, visibility: Visibility | None = None) -> None:
         """Build the cards of the most popular LoRAs up front (10k LoRAs: about 0.5 s), so the
@@ -188,39 +187,20 @@ class SearchService:
         return mask, resolved
 
     def keyword_ranking(self, kind: Kind, query: str, mask: NDArray[np.bool_]) -> list[int]:
-        return _within(self._columns(kind), self._keyword_candidates(kind, query), mask)
+        ids = self._keyword.get_or_compute((kind, query), lambda: self._keyword_ids(kind, query))
+        return _within(self._columns(kind), ids, mask)
 
     def phrase_ranking(self, query: str, mask: NDArray[np.bool_]) -> list[int]:
         """Images whose prompts share the query's phrases, best first, within `mask` (none
         until `atelier index` has saved the phrase index)."""
-        return _within(self.snapshot.images, self._phrase_candidates(query), mask)
-
-    def _keyword_candidates(self, kind: Kind, query: str) -> NDArray[np.int64]:
-        return self._keyword.get_or_compute((kind, query), lambda: self._keyword_ids(kind, query))
-
-    def _phrase_candidates(self, query: str) -> NDArray[np.int64]:
         index = self.keyword.get(PHRASE_KIND)
         if index is None:
-            return np.empty(0, np.int64)
-        return self._keyword.get_or_compute(
+            return []
+        ids = self._keyword.get_or_compute(
             (PHRASE_KIND, query),
             lambda: _read_only(index.search(query, CANDIDATES * 3)),
         )
-
-    def _rank_text_while_encoding(
-        self, query: str, kinds: tuple[Kind, ...], weights: FusionWeights
-    ) -> NDArray[np.float32] | None:
-        """The query's vector, with the keyword and phrase candidates ranked (into their
-        caches) while the model encodes it in the pool: a query whose phrases the model has
-        not met costs 1.5-8 ms to encode, about what ranking by words costs."""
-        encoding = self._search_pool.submit(self.encode, query)
-        # The LoRA half ranks images too: they are its voters.
-        for kind in ("images", "loras"):
-            if kind in kinds or "loras" in kinds:
-                self._keyword_candidates(kind, query)
-        if weights.phrases > 0:
-            self._phrase_candidates(query)
-        return encoding.result()
+        return _within(self.snapshot.images, ids, mask)
 
     def _keyword_ids(self, kind: Kind, query: str) -> NDArray[np.int64]:
         """Full-text matches before any filter, best first (cached: filters vary, text less)."""
@@ -313,7 +293,6 @@ class SearchService:
         exclude_images: frozenset[int] = frozenset(),
         signals: tuple[str, ...] = ("keyword", "vector", "phrases", "image_votes"),
         voter_search: Future[list[int]] | None = None,
-        vector_search: Future[list[int]] | None = None,
     ) -> tuple[FusedRanking, dict[int, int]]:
         """Fused candidates best first, and each LoRA's vote count; Hits are made only for
         the page shown, since a query has hundreds of candidates."""
@@ -323,11 +302,7 @@ class SearchService:
         if "keyword" in signals:
             rankings["keyword"] = self.keyword_ranking(kind, query, mask)
         if "vector" in signals:
-            rankings["vector"] = (
-                vector_search.result()
-                if vector_search is not None
-                else self.vector_ranking(kind, query_vector, allowed)
-            )
+            rankings["vector"] = self.vector_ranking(kind, query_vector, allowed)
         if kind == "images" and "phrases" in signals and weights.phrases > 0:
             rankings["phrases"] = self.phrase_ranking(query, mask)
         votes: dict[int, int] = {}
@@ -426,43 +401,16 @@ class SearchService:
         key = columns.created[rows] if sort == "newest" else columns.popularity[rows]
         return hits.take(np.argsort(-key.astype(np.float64), kind="stable"))
 
-    def _vector_search(
-        self,
-        kind: Kind,
-        query_vector: NDArray[np.float32],
-        visibility: Visibility,
-        filters: Filters,
-        effort: float = 1.0,
-    ) -> Future[list[int]]:
-        _mask, allowed = self.allowed(kind, visibility, filters)
-        return self._search_pool.submit(self.vector_ranking, kind, query_vector, allowed, effort)
-
     def search(self, request: SearchRequest, visibility: Visibility) -> dict[Kind, HitPage]:
         """A page of each requested kind."""
         query = request.query.strip()
-        query_vector = (
-            self._rank_text_while_encoding(
-                query, request.kinds, self.weights.for_level(visibility.max_level)
-            )
-            if query
-            else None
-        )
-        vector_searches: dict[Kind, Future[list[int]]] = {}
+        query_vector = self.encode(query)
         voter_search = None
-        if query and query_vector is not None:
-            # Started first, so they scan while this thread ranks by keyword; in the order
-            # their results are needed.
-            if "images" in request.kinds:
-                vector_searches["images"] = self._vector_search(
-                    "images", query_vector, visibility, request.filters
-                )
-            if "loras" in request.kinds:
-                voter_search = self._vector_search(
-                    "images", query_vector, VOTERS, Filters(), VOTER_SEARCH_EFFORT
-                )
-                vector_searches["loras"] = self._vector_search(
-                    "loras", query_vector, visibility, request.filters
-                )
+        if query and query_vector is not None and "loras" in request.kinds:
+            _mask, voters = self.allowed("images", VOTERS, Filters())
+            voter_search = self._voter_pool.submit(
+                self.vector_ranking, "images", query_vector, voters, VOTER_SEARCH_EFFORT
+            )
         pages: dict[Kind, HitPage] = {}
         for kind in request.kinds:
             start = request.offset(kind)
@@ -470,7 +418,7 @@ class SearchService:
             if query:
                 entries, votes = self._fused(
                     kind, query, visibility, request.filters, query_vector,
-                    voter_search=voter_search, vector_search=vector_searches.get(kind),
+                    voter_search=voter_search,
                 )  # fmt: skip
                 entries = self._sorted(kind, entries, request.sort)
                 hits = [self._hit(entry, votes) for entry in entries.page(start, end)]
