@@ -56,16 +56,21 @@ def test_a_description_finds_images_and_loras_side_by_side(search_client: CsrfCl
     assert all(hit["image"]["content_level"] == 0 for hit in body["images"]["data"])
 
 
-def test_an_exact_lora_name_ranks_that_lora_first(
-    search_client: CsrfClient, catalog_engine: Engine
-) -> None:
-    with catalog_engine.connect() as connection:
+def _most_downloaded_pg_lora(engine: Engine) -> tuple[str, int]:
+    with engine.connect() as connection:
         name, lora_id = connection.execute(
             select(Model.name, Model.id)
             .where(Model.is_lora, Model.content_level == 0, Model.poi.is_(False))
             .order_by(Model.download_count.desc())
             .limit(1)
         ).one()
+    return str(name), int(lora_id)
+
+
+def test_an_exact_lora_name_ranks_that_lora_first(
+    search_client: CsrfClient, catalog_engine: Engine
+) -> None:
+    name, lora_id = _most_downloaded_pg_lora(catalog_engine)
 
     body = _search(search_client, q=name, kind="loras", limit=5)
 
@@ -172,13 +177,7 @@ def test_a_long_pasted_prompt_is_read_to_its_end(
     # A prompt pasted whole can run past 512 characters (12% of the catalog's do); the LoRA it
     # names at the end must still count. A cut at 512 leaves only the filler: nothing matches
     # its words. (Near-namesakes such as another "Detail Tweaker" may rank beside it.)
-    with catalog_engine.connect() as connection:
-        name, lora_id = connection.execute(
-            select(Model.name, Model.id)
-            .where(Model.is_lora, Model.content_level == 0, Model.poi.is_(False))
-            .order_by(Model.download_count.desc())
-            .limit(1)
-        ).one()
+    name, lora_id = _most_downloaded_pg_lora(catalog_engine)
     query = "zzqx " * 140 + name
     assert 512 < len(query) <= MAX_QUERY_CHARS
 
