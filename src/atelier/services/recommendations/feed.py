@@ -36,6 +36,11 @@ from atelier.services.recommendations.signals import (
 # How many favoured LoRAs feed candidates, and how deep into the popular list exploration digs.
 GRAPH_LORAS = 20
 EXPLORE_DEPTH = 3000
+# Images carrying a person's tags come at most this many per creator, from at most this many
+# times the source's share deep: a creator's whole series carries the same tags, so the best
+# tag matches are otherwise a handful of creators, every page.
+TAG_IMAGES_PER_CREATOR = 5
+TAG_DEPTH_FACTOR = 10
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,31 @@ def top_rows(scores: NDArray[np.floating], rows: NDArray[np.int64], k: int) -> N
         part = np.argpartition(-scores, k - 1)[:k]
         rows = rows[part]
     return rows
+
+
+def spread_rows(
+    scores: NDArray[np.floating],
+    rows: NDArray[np.int64],
+    groups: NDArray[np.integer],
+    k: int,
+    per_group: int,
+    depth: int,
+) -> NDArray[np.int64]:
+    """The k best rows by positive score with at most `per_group` from any one group (a
+    negative group is no group), among the `depth` best; best first."""
+    at = np.flatnonzero(scores > 0)
+    if at.size > depth:
+        at = at[np.argpartition(-scores[at], depth - 1)[:depth]]
+    at = at[np.argsort(-scores[at], kind="stable")]
+    best, owners = rows[at], groups[at].astype(np.int64)
+    # Rank of each row within its group, in score order.
+    by_group = np.argsort(owners, kind="stable")
+    sorted_owners = owners[by_group]
+    starts = np.flatnonzero(np.r_[True, sorted_owners[1:] != sorted_owners[:-1]])
+    sizes = np.diff(np.r_[starts, sorted_owners.size])
+    within = np.empty(best.size, np.int64)
+    within[by_group] = np.arange(best.size) - np.repeat(starts, sizes)
+    return best[(within < per_group) | (owners < 0)][:k]
 
 
 def popular_rows(
@@ -112,7 +142,10 @@ def image_candidates(
         tagged = np.flatnonzero((specific > 0) & ok)
         # The most specific tags first; popularity (a few units at most) orders equals.
         key = specific[tagged] + 0.01 * catalog.snapshot.images.popularity[tagged]
-        personal.append(top_rows(key, tagged, k))
+        creators = catalog.image_creator[tagged]
+        personal.append(
+            spread_rows(key, tagged, creators, k, TAG_IMAGES_PER_CREATOR, TAG_DEPTH_FACTOR * k)
+        )
 
     ranked = popular_rows(catalog.image_popular_order, ok, 0, k + EXPLORE_DEPTH)
     popular, tail = ranked[:k], ranked[k:]
