@@ -299,7 +299,8 @@ def main() -> None:
         settings = Settings(data_dir=work, database_url=None)
         engine = make_engine(settings.resolved_database_url())
         sessions = make_session_factory(engine)
-        search = build_search_service(engine, settings)
+        # As the server builds it: liked tags are encoded from the saved phrase vectors.
+        search = build_search_service(engine, settings, phrase_memory=settings.query_phrase_memory)
         config = RecommendConfig.from_settings(settings)
         service = build_recommendation_service(engine, search, config)
         catalog = service.catalog
