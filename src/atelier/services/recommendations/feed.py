@@ -51,14 +51,17 @@ class Ranked:
     explore_share: float
 
 
+def _best_positions(scores: NDArray[np.floating], k: int) -> NDArray[np.int64]:
+    """Positions of the k highest positive scores, in no particular order."""
+    at = np.flatnonzero(scores > 0)
+    if at.size > k:
+        at = at[np.argpartition(-scores[at], k - 1)[:k]]
+    return at
+
+
 def top_rows(scores: NDArray[np.floating], rows: NDArray[np.int64], k: int) -> NDArray[np.int64]:
     """The k rows with the highest positive scores."""
-    positive = scores > 0
-    scores, rows = scores[positive], rows[positive]
-    if rows.size > k:
-        part = np.argpartition(-scores, k - 1)[:k]
-        rows = rows[part]
-    return rows
+    return rows[_best_positions(scores, k)]
 
 
 def spread_rows(
@@ -71,9 +74,7 @@ def spread_rows(
 ) -> NDArray[np.int64]:
     """The k best rows by positive score with at most `per_group` from any one group (a
     negative group is no group), among the `depth` best; best first."""
-    at = np.flatnonzero(scores > 0)
-    if at.size > depth:
-        at = at[np.argpartition(-scores[at], depth - 1)[:depth]]
+    at = _best_positions(scores, depth)
     at = at[np.argsort(-scores[at], kind="stable")]
     best, owners = rows[at], groups[at].astype(np.int64)
     # Rank of each row within its group, in score order.
