@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 from sqlalchemy import select
 
-from atelier.db.models import Model
+from atelier.db.models import Image, Model, ModelVersion
 from atelier.services.recommendations.evaluation import (
     creator_split,
     evaluate_creators,
@@ -34,6 +34,34 @@ def test_creator_split_holds_out_new_loras_and_never_their_own(rec_client: CsrfC
     clean = leak_free_catalog(catalog, split)
     assert clean.links[split.held_out].nnz == 0
     assert clean.links.nnz < catalog.links.nnz
+
+
+def test_a_validation_split_also_hides_the_versions_after_the_held_out_one(
+    rec_client: CsrfClient,
+) -> None:
+    # With the second-latest version held out, the latest one's images reuse its LoRAs next to
+    # the history's; left in the graph, they hand the answer to co-use.
+    catalog = service_of(rec_client).catalog
+    with state_of(rec_client).engine.connect() as connection:
+        split = creator_split(connection, catalog, back=1)
+        posted = connection.execute(
+            select(Model.creator, ModelVersion.created_at, ModelVersion.id, Image.id)
+            .join(ModelVersion, ModelVersion.model_id == Model.id)
+            .join(Image, Image.posted_version_id == ModelVersion.id)
+        ).all()
+    latest: dict[str, tuple[object, int]] = {}
+    images_of: dict[int, list[int]] = {}
+    for creator, created, version_id, image_id in posted:
+        images_of.setdefault(version_id, []).append(image_id)
+        if creator not in latest or (created, version_id) > latest[creator]:
+            latest[creator] = (created, version_id)
+
+    assert split.n_users > 0
+    held = set(split.held_out.tolist())
+    for creator in split.creators:
+        rows = catalog.snapshot.images.rows_of(np.array(images_of[latest[creator][1]]))
+        assert set(rows[rows >= 0].tolist()) <= held
+    assert leak_free_catalog(catalog, split).links[split.held_out].nnz == 0
 
 
 def test_every_method_is_measured_on_the_same_creators(rec_client: CsrfClient) -> None:
