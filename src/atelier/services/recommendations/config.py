@@ -48,14 +48,21 @@ class RecommendConfig:
     weights: SignalWeights = field(default_factory=SignalWeights)
     # For LoRA suggestions the image->LoRA graph is the most specific evidence there is, and
     # popularity a strong prior: on creator histories (docs/benchmarks.md) the LoRAs people
-    # take up next are mostly widely used ones. Co-use and content were tuned on a validation
-    # split (each creator's second-latest version held out, `creator_split(back=1)`): raising
-    # them from 0.3 to 1.0 and 0.6 took Recall@10 there from 0.245 to 0.275 (popularity 0.220).
+    # take up next are mostly widely used ones. Popularity, co-use and content were tuned on a
+    # validation split (each creator's second-latest version held out, and every later one
+    # hidden, `creator_split(back=1)`): Recall@10 there 0.201 with popularity 1.0 and content
+    # 0.6, 0.226 with 2.0 and 0.3 (popularity alone 0.220).
     lora_weights: SignalWeights = field(
         default_factory=lambda: SignalWeights(
-            content=0.6, collaborative=0.2, graph=1.5, co_used=1.0, popular=1.0
+            content=0.3, collaborative=0.2, graph=1.5, co_used=1.0, popular=2.0
         )
     )
+    # LoRA popularity's weight is divided by 1 + (positively engaged images / this): a prior
+    # for people known only by their saved LoRAs, which makes way for the LoRAs behind the
+    # images they like. Without the fade, popularity at 2.0 pushed the hidden LoRA of 3 more
+    # of 11 simulated people (one seed like) out of their top 10; with it, a person with 5
+    # liked images weighs popularity 1.0, as before.
+    lora_popular_fade: float = 5.0
     # Declared tags and base models steer a cold feed; as behaviour accumulates they give way:
     # their weight is divided by 1 + (positively engaged items / this).
     declared_fade: float = 10.0

@@ -86,6 +86,12 @@ class Evidence:
     def positive_items(self) -> NDArray[np.int64]:
         return self.items[self.confidence > 0]
 
+    def image_factor(self, fade: float, n_images: int) -> float:
+        """1 / (1 + positively engaged images / fade): how much a prior still counts once the
+        image->LoRA graph has liked images to go on."""
+        liked = (self.items < n_images) & (self.confidence > 0)
+        return 1.0 / (1.0 + float(liked.sum()) / fade)
+
     def declared_factor(self, fade: float) -> float:
         """How much declared tags and base models still count next to behaviour: they give
         way as likes accumulate, except as far as those likes carry the declared tags."""

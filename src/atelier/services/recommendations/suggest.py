@@ -64,6 +64,13 @@ def _co_used(
     return graph.scores, graph.ref_ids, graph.counts
 
 
+def popular_weight(catalog: RecCatalog, evidence: Evidence, config: RecommendConfig) -> float:
+    """Popularity's weight in the LoRA blend: full while a person has liked no images, then
+    giving way to the image->LoRA graph as liked images accumulate."""
+    fade = evidence.image_factor(config.lora_popular_fade, catalog.n_images)
+    return config.lora_weights.popular * fade
+
+
 def shortlist(
     catalog: RecCatalog,
     person: Person,
@@ -75,7 +82,7 @@ def shortlist(
     """The best rows by a cheap weighted sum of the signals, before explaining them."""
     weights = config.lora_weights
     loras = catalog.snapshot.loras
-    total = weights.popular * minmax(loras.popularity[rows])
+    total = popular_weight(catalog, evidence, config) * minmax(loras.popularity[rows])
     total += weights.graph * minmax(evidence.lora_evidence.scores[rows])
     total += weights.co_used * minmax(co_scores[rows])
     profile = person.profile
@@ -167,7 +174,9 @@ def rank_loras(
         weights.base_model * evidence.declared_factor(config.declared_fade),
         catalog.lora_tag_idf,
     )
-    signals.add(Signal("popular", loras.popularity[rows], weight=weights.popular))
+    signals.add(
+        Signal("popular", loras.popularity[rows], weight=popular_weight(catalog, evidence, config))
+    )
     signals.add(
         Signal(
             "explore",
