@@ -272,3 +272,30 @@ def test_similar_loras_and_loras_for_an_image(
 
     assert similar["data"] and lora_id not in [h["lora"]["id"] for h in similar["data"]]
     assert behind["data"] and all(h["match"]["why"] for h in behind["data"])
+
+
+def test_similar_loras_include_namesakes_and_say_so(
+    search_client: CsrfClient, catalog_engine: Engine
+) -> None:
+    # Two LoRAs whose names share a word no other LoRA's name has (say, one character).
+    with catalog_engine.connect() as connection:
+        names = connection.execute(
+            select(Model.id, Model.name).where(
+                Model.is_lora, Model.content_level == 0, Model.poi.is_(False)
+            )
+        ).all()
+    holders: dict[str, list[int]] = {}
+    for lora_id, name in names:
+        for word in set(query_terms(name)):
+            if len(word) >= 5 and not word.isdigit():
+                holders.setdefault(word, []).append(lora_id)
+    pairs = sorted(ids for ids in holders.values() if len(ids) == 2)
+    assert pairs, "the sample catalog has no two LoRAs sharing a rare name word"
+    first, namesake = pairs[0]
+
+    similar = search_client.get(f"/api/loras/{first}/similar").json()["data"]
+
+    why = {h["lora"]["id"]: h["match"]["why"] for h in similar}
+    assert namesake in why
+    assert "shares its name or tags" in why[namesake]
+    assert first not in why

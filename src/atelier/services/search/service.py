@@ -12,10 +12,11 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from atelier.db import fulltext
+from atelier.db.models import Model
 from atelier.embed.protocol import Embedder
 from atelier.embed.texts import image_text
 from atelier.index.filter import AllowedSet
@@ -44,6 +45,12 @@ CANDIDATES = 300
 # characters holds 99% of the catalog's prompts whole (512 cut 12% of them, and with them task
 # B's hit@10 by about a point; docs/benchmarks.md, search quality).
 MAX_QUERY_CHARS = 1000
+# Similar LoRAs: the weight of the keyword search for a LoRA's own name and tags next to its
+# nearest vectors (1.0), and their RRF constant. Measured on 400 LoRAs with a trigger word few
+# others have: a top 10 holding a LoRA with the same trigger word for 11% with vectors alone,
+# 21% fused (docs/benchmarks.md, similar LoRAs).
+SIMILAR_NAME_WEIGHT = 1.0
+SIMILAR_RRF_K = 10.0
 VOTING_IMAGES = 100
 # Share of the vector index's tuned effort the voting images' search spends: the votes come
 # from a hundred images, rank-weighted, so a few neighbours fewer hardly move a LoRA, and at
@@ -87,10 +94,14 @@ class Hit:
     vector_rank: int | None = None
     vote_count: int = 0
     phrase_rank: int | None = None
+    # Similar LoRAs only: rank among the LoRAs found by this LoRA's own name and tags.
+    name_rank: int | None = None
 
     @property
     def why(self) -> str:
         parts = []
+        if self.name_rank is not None:
+            parts.append("shares its name or tags")
         if self.keyword_rank is not None:
             parts.append("matches your words")
         if self.vector_rank is not None:
@@ -433,20 +444,58 @@ class SearchService:
         return pages
 
     def similar(self, kind: Kind, item_id: int, visibility: Visibility, limit: int) -> list[Hit]:
-        """Items of the same kind nearest to this one (itself excluded)."""
+        """Items of the same kind nearest to this one (itself excluded); for LoRAs fused with
+        the LoRAs that share its name and tags."""
         index = self._index(kind)
         if index is None or not bool(index.contains(np.array([item_id], dtype=np.int64))[0]):
             return []
         vector = index.get_vectors(np.array([item_id], dtype=np.int64))[0]
-        _mask, allowed = self.allowed(kind, visibility, Filters())
+        mask, allowed = self.allowed(kind, visibility, Filters())
         if allowed is None:
             return []
-        result = index.search(vector, limit + 1, allowed=allowed)
-        return [
+        depth = CANDIDATES if kind == "loras" else limit + 1
+        result = index.search(vector, depth, allowed=allowed)
+        nearest = [
             Hit(int(i), round(float(s), 6), vector_rank=rank)
             for rank, (i, s) in enumerate(zip(result.ids[0], result.scores[0], strict=True))
             if int(i) != item_id
-        ][:limit]
+        ]
+        if kind == "images":
+            return nearest[:limit]
+        return self._with_namesakes(item_id, nearest, mask)[:limit]
+
+    def _with_namesakes(
+        self, lora_id: int, nearest: list[Hit], mask: NDArray[np.bool_]
+    ) -> list[Hit]:
+        """Nearest LoRAs fused with a keyword search for this LoRA's name and tags. A LoRA's
+        vector leans on what its showcase images show, so a detail tweaker's nearest
+        neighbours were anime style LoRAs; other detail tweakers, and other LoRAs of the same
+        character, share its name's words (docs/benchmarks.md, similar LoRAs)."""
+        text = self._name_and_tags(lora_id)
+        by_name = [i for i in self.keyword_ranking("loras", text, mask) if i != lora_id]
+        fused = fuse(
+            {"vector": [h.item_id for h in nearest], "name": by_name},
+            {"vector": 1.0, "name": SIMILAR_NAME_WEIGHT},
+            rrf_k=SIMILAR_RRF_K,
+        )
+        return [
+            Hit(
+                e.item_id,
+                round(e.score, 6),
+                vector_rank=e.ranks.get("vector"),
+                name_rank=e.ranks.get("name"),
+            )
+            for e in fused
+        ]
+
+    def _name_and_tags(self, lora_id: int) -> str:
+        loras = self.snapshot.loras
+        row = int(loras.rows_of(np.array([lora_id], dtype=np.int64))[0])
+        tags = self.snapshot.tag_vocabulary.names
+        words = [tags[c] for c in loras.tags[row].indices] if row >= 0 else []
+        with self.engine.connect() as connection:
+            name = connection.execute(select(Model.name).where(Model.id == lora_id)).scalar()
+        return " ".join([name or "", *sorted(words)])[:MAX_QUERY_CHARS]
 
     def loras_for_image(self, image_id: int, visibility: Visibility, limit: int) -> list[Hit]:
         """Which LoRAs make this look: LoRAs used by the nearest images, and LoRAs whose own
