@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from atelier.services.recommendations.onboarding import EXPLICIT_TERMS, shown_to
+from atelier.services.recommendations.onboarding import (
+    EXPLICIT_TERMS,
+    MAX_STYLE_OVERLAP,
+    MAX_TAG_SHARE,
+    shown_to,
+)
 from atelier.services.visibility import Visibility
 from tests.api.conftest import CsrfClient
 from tests.recommendations.conftest import feed, image_levels, image_tags, service_of
@@ -101,3 +106,23 @@ def test_a_specific_tag_picked_at_onboarding_fills_part_of_the_first_page(
         t for t in image_tags(person, [i["image"]["id"] for i in page]).values() if tag in t
     ]
     assert len(carrying) >= 5
+
+
+def test_styles_are_distinct_groups_named_by_telling_tags(rec_client: CsrfClient) -> None:
+    service = service_of(rec_client)
+    catalog = service.catalog
+    styles = service.onboarding.styles
+    carriers = catalog.snapshot.loras.tags.tocsc()
+    code = {name: c for c, name in enumerate(catalog.snapshot.tag_vocabulary.names)}
+
+    assert len(styles) >= 8
+    for style in styles:
+        defining = carriers[:, [code[style.ranked_tags[0]]]].indices
+        # Every LoRA of a style carries its first tag, which few enough LoRAs carry to say
+        # something ("anime" or "character" would name half the catalog).
+        assert set(style.lora_rows.tolist()) == set(defining.tolist())
+        assert defining.size <= MAX_TAG_SHARE * catalog.n_loras
+    for i, a in enumerate(styles):
+        for b in styles[i + 1 :]:
+            shared = np.intersect1d(a.lora_rows, b.lora_rows).size
+            assert shared <= MAX_STYLE_OVERLAP * min(a.lora_rows.size, b.lora_rows.size)

@@ -1,8 +1,8 @@
 """Cold start: a representative set of styles drawn from the catalog, and storing the picks.
 
-Styles are k-means clusters of the LoRA embeddings (tag projections without a vector index),
-each named by the tags that set it apart (frequent inside, rare outside) and shown with a
-popular image the viewer may see. Picks become the person's liked tags and base models, which
+Styles are the LoRAs carrying one of the catalog's telling tags, kept apart by their LoRAs'
+embeddings, each named by the tags that set it apart (frequent inside, rare outside) and shown
+with a popular image the viewer may see. Picks become the person's liked tags and base models, which
 the feed's tag signal and content search use from the very first page.
 """
 
@@ -20,9 +20,18 @@ from atelier.services.visibility import Visibility
 
 logger = logging.getLogger(__name__)
 
-KMEANS_ITERATIONS = 25
 STYLE_TAGS = 5
 RANKED_TAGS = 15
+# A style's tag: on at least this many LoRAs (and this share of them), and on at most this
+# share, above which a tag (anime: 49% of LoRAs, character: 42%) names no style.
+MIN_STYLE_LORAS = 3
+MIN_TAG_SHARE = 0.003
+MAX_TAG_SHARE = 0.15
+# Two tags are one style when most of the smaller one's LoRAs carry the other, or when their
+# LoRAs' mean embeddings all but coincide (tag pairs such as "art style" and "illustration"
+# read 0.99 on the full catalog; distinct styles such as "pokemon" and "hololive" lower).
+MAX_STYLE_OVERLAP = 0.4
+MAX_CENTRE_COSINE = 0.97
 # Terms never offered as picks to someone at the safe content level: a style may be named
 # by them in the catalog even when its LoRAs are rated PG.
 EXPLICIT_TERMS = frozenset(
@@ -81,58 +90,59 @@ class Offer:
     base_models: list[str]
 
 
-def kmeans(vectors: NDArray[np.float32], k: int, seed: int = 0) -> NDArray[np.int64]:
-    """Spherical k-means (cosine) with k-means++ seeding; deterministic for a seed."""
-    n = vectors.shape[0]
-    k = min(k, n)
-    rng = np.random.default_rng(seed)
-    centres = np.empty((k, vectors.shape[1]), np.float32)
-    centres[0] = vectors[rng.integers(n)]
-    closest = 1.0 - vectors @ centres[0]
-    for c in range(1, k):
-        weights = np.maximum(closest, 0.0) ** 2
-        total = float(weights.sum())
-        pick = int(rng.choice(n, p=weights / total)) if total > 0 else int(rng.integers(n))
-        centres[c] = vectors[pick]
-        closest = np.minimum(closest, 1.0 - vectors @ centres[c])
-    labels = np.zeros(n, np.int64)
-    for _ in range(KMEANS_ITERATIONS):
-        new = np.argmax(vectors @ centres.T, axis=1)
-        if np.array_equal(new, labels) and _ > 0:
-            break
-        labels = new
-        for c in range(k):
-            members = vectors[labels == c]
-            if members.shape[0]:
-                centre = members.sum(axis=0)
-                centres[c] = centre / max(float(np.linalg.norm(centre)), 1e-12)
-    return labels
-
-
 def build_styles(catalog: RecCatalog, n_styles: int) -> list[Style]:
-    """Cluster the LoRAs and name each cluster by its most distinctive tags."""
-    vectors = catalog.vectors.lora_matrix
-    has_vector = np.flatnonzero(np.linalg.norm(vectors, axis=1) > 0)
-    if has_vector.size == 0:
-        return []
-    labels = kmeans(vectors[has_vector], n_styles)
-    tags = catalog.snapshot.loras.tags
+    """Styles from the catalog's tags, kept apart by its embeddings.
+
+    Each style is the LoRAs carrying one tag, named by that tag and the tags most distinctive
+    among its LoRAs. Tags are taken most used first, skipping those too common to say
+    anything (anime, character, woman), explicit ones, and any whose LoRAs mostly belong to
+    a style already taken or whose LoRAs' mean embedding is all but that style's (art style,
+    illustration and artstyle are one style). k-means over the LoRA embeddings, used before,
+    gave clusters named "character · anime · girl" five times over (docs/benchmarks.md).
+    """
+    carriers = (catalog.snapshot.loras.tags > 0).astype(np.float32).tocsc()
     names = catalog.snapshot.tag_vocabulary.names
-    df = np.asarray(tags[has_vector].sum(axis=0)).ravel()
-    idf = np.log((has_vector.size + 1) / (df + 1))
+    n = carriers.shape[0]
+    df = np.diff(carriers.indptr)
+    idf = np.log((n + 1) / (df + 1))
+    enough = max(MIN_STYLE_LORAS, int(MIN_TAG_SHARE * n))
+    candidates = np.flatnonzero((df >= enough) & (df <= MAX_TAG_SHARE * n))
+    safe = Visibility()
+    vectors = catalog.vectors.lora_matrix
+    taken: list[tuple[int, NDArray[np.int32], NDArray[np.float32]]] = []
+    for tag in candidates[np.argsort(-df[candidates], kind="stable")].tolist():
+        if len(taken) == n_styles:
+            break
+        if not shown_to(names[tag], safe):
+            continue
+        rows = carriers.indices[carriers.indptr[tag] : carriers.indptr[tag + 1]]
+        centre = vectors[rows].sum(axis=0)
+        centre /= max(float(np.linalg.norm(centre)), 1e-12)
+        if not any(_same_style(rows, centre, other, c) for _, other, c in taken):
+            taken.append((tag, rows, centre))
+    by_row = carriers.tocsr()
     popularity = catalog.snapshot.loras.popularity
     styles: list[Style] = []
-    for c in range(int(labels.max()) + 1):
-        rows = has_vector[labels == c]
-        if rows.size == 0:
-            continue
-        share = np.asarray(tags[rows].sum(axis=0)).ravel() / rows.size
-        # A tag names the style when many of its LoRAs carry it and few others do.
+    for tag, rows, _centre in taken:
+        share = np.asarray(by_row[rows].sum(axis=0)).ravel() / rows.size
+        # A tag names the style with its defining one when many of its LoRAs carry it and
+        # few others do.
         score = share * idf * (share >= 0.15)
+        score[tag] = np.inf
         best = [int(t) for t in np.argsort(-score, kind="stable")[:RANKED_TAGS] if score[t] > 0]
-        ordered = rows[np.argsort(-popularity[rows], kind="stable")]
+        ordered = rows[np.argsort(-popularity[rows], kind="stable")].astype(np.int64)
         styles.append(Style(len(styles), tuple(names[t] for t in best), ordered))
     return styles
+
+
+def _same_style(
+    rows: NDArray[np.int32],
+    centre: NDArray[np.float32],
+    other_rows: NDArray[np.int32],
+    other_centre: NDArray[np.float32],
+) -> bool:
+    overlap = np.intersect1d(rows, other_rows).size / min(rows.size, other_rows.size)
+    return overlap > MAX_STYLE_OVERLAP or float(centre @ other_centre) > MAX_CENTRE_COSINE
 
 
 class Onboarding:

@@ -83,6 +83,8 @@ def choose_tastes(
     lora_ok = catalog.lora_mask(visibility)
     eligible = np.flatnonzero(lora_ok & (counts >= min_images))
     chosen = rng.choice(eligible, size=min(n_lora, eligible.size), replace=False)
+    # A LoRA can be in several styles (they are tag groups); the person picks the most
+    # specific, and styles come largest first, so the last one holding it.
     style_of = {int(r): s for s in styles for r in s.lora_rows.tolist()}
     tags = catalog.snapshot.loras.tags
     df = np.asarray(tags.sum(axis=0)).ravel()
