@@ -9,6 +9,7 @@ from atelier.services.recommendations.onboarding import (
     EXPLICIT_TERMS,
     MAX_STYLE_OVERLAP,
     MAX_TAG_SHARE,
+    Style,
     shown_to,
 )
 from atelier.services.visibility import Visibility
@@ -126,3 +127,10 @@ def test_styles_are_distinct_groups_named_by_telling_tags(rec_client: CsrfClient
         for b in styles[i + 1 :]:
             shared = np.intersect1d(a.lora_rows, b.lora_rows).size
             assert shared <= MAX_STYLE_OVERLAP * min(a.lora_rows.size, b.lora_rows.size)
+
+
+def test_a_style_title_leaves_out_variants_of_a_tag_it_names() -> None:
+    style = Style(0, ("genshin impact", "genshin", "character", "video game"), np.zeros(0, int))
+
+    assert style.title(Visibility()) == "genshin impact · character · video game"
+    assert style.tags(Visibility())[:2] == ("genshin impact", "genshin")

@@ -65,8 +65,14 @@ class Style:
         return tuple(t for t in self.ranked_tags if shown_to(t, visibility))[:STYLE_TAGS]
 
     def title(self, visibility: Visibility) -> str:
-        tags = self.tags(visibility)
-        return " · ".join(tags[:3]) if tags else f"style {self.id + 1}"
+        """Up to three of its tags, leaving out variants of one already named ("genshin" after
+        "genshin impact", "fate grand order" after "fate"); the picks keep them all."""
+        named: list[str] = []
+        for tag in self.tags(visibility):
+            words = set(tag.replace("/", " ").split())
+            if not any(words & set(t.replace("/", " ").split()) for t in named):
+                named.append(tag)
+        return " · ".join(named[:3]) if named else f"style {self.id + 1}"
 
 
 @dataclass(frozen=True)
