@@ -4,6 +4,7 @@ very first feed."""
 from __future__ import annotations
 
 import numpy as np
+from fastapi import FastAPI
 
 from atelier.services.recommendations.onboarding import (
     EXPLICIT_TERMS,
@@ -14,7 +15,13 @@ from atelier.services.recommendations.onboarding import (
 )
 from atelier.services.visibility import Visibility
 from tests.api.conftest import CsrfClient
-from tests.recommendations.conftest import feed, image_levels, image_tags, service_of
+from tests.recommendations.conftest import (
+    feed,
+    image_levels,
+    image_tags,
+    service_of,
+    suggestions,
+)
 
 
 def test_the_offer_has_styles_with_safe_samples_tags_and_base_models(
@@ -134,3 +141,26 @@ def test_a_style_title_leaves_out_variants_of_a_tag_it_names() -> None:
 
     assert style.title(Visibility()) == "genshin impact · character · video game"
     assert style.tags(Visibility())[:2] == ("genshin impact", "genshin")
+
+
+def test_picked_styles_lead_the_first_lora_suggestions(
+    rec_app: FastAPI, rec_client: CsrfClient
+) -> None:
+    # Someone who picked a style and liked nothing yet: the popularity prior must not bury
+    # what they said they like (at the tag weight before, 4-9 of 10 for these styles).
+    service = service_of(rec_client)
+    catalog = service.catalog
+    styles = [s for s in service.onboarding.styles if s.lora_rows.size >= 20]
+    assert styles, "the sample catalog has no style of 20 LoRAs"
+    for style in styles:
+        person = CsrfClient(rec_app)
+        person.register()
+        picked = person.post("/api/onboarding", json={"styles": [style.id]}).json()
+        codes = catalog.tag_rows(picked["preferences"]["liked_tags"])
+
+        suggested = [item["lora"]["id"] for item in suggestions(person)["data"]]
+
+        rows = catalog.snapshot.loras.rows_of(np.array(suggested, dtype=np.int64))
+        tags = catalog.snapshot.loras.tags[rows][:, codes]
+        carrying = np.asarray(tags.sum(axis=1)).ravel() > 0
+        assert len(suggested) == 10 and int(carrying.sum()) >= 8, style.ranked_tags[0]
