@@ -53,8 +53,8 @@ def shown_to(tag: str, visibility: Visibility) -> bool:
 
 @dataclass(frozen=True)
 class Style:
-    """One cluster: its id, its most distinctive tags (best first) and its LoRA rows, most
-    popular first."""
+    """One style: its id, its tags (the defining one first, then the most distinctive among
+    its LoRAs) and its LoRA rows, most popular first."""
 
     id: int
     ranked_tags: tuple[str, ...]
