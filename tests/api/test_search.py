@@ -266,12 +266,18 @@ def test_similar_loras_and_loras_for_an_image(
         image_id = connection.execute(
             select(Image.id).where(Image.content_level == 0).limit(1)
         ).scalar_one()
+        hidden = connection.execute(
+            select(Model.id).where(Model.is_lora, Model.content_level > 0).limit(1)
+        ).scalar_one()
 
     similar = search_client.get(f"/api/loras/{lora_id}/similar").json()
     behind = search_client.get(f"/api/images/{image_id}/loras").json()
 
     assert similar["data"] and lora_id not in [h["lora"]["id"] for h in similar["data"]]
     assert behind["data"] and all(h["match"]["why"] for h in behind["data"])
+    # A LoRA the viewer may not see, or none at all: not found, not an empty list.
+    assert search_client.get(f"/api/loras/{hidden}/similar").status_code == 404
+    assert search_client.get(f"/api/loras/{2**40}/similar").status_code == 404
 
 
 def test_similar_loras_include_namesakes_and_say_so(

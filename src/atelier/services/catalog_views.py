@@ -96,7 +96,9 @@ def image_detail(db: Session, image_id: int, visibility: Visibility) -> ImageDet
     return ImageDetail(image, resources, f"{CIVITAI}/images/{image.id}")
 
 
-def _visible_lora(db: Session, lora_id: int, visibility: Visibility) -> Model:
+def visible_lora(db: Session, lora_id: int, visibility: Visibility) -> Model:
+    """The LoRA if this viewer may see it; NotFoundError otherwise (unknown, hidden, not a
+    LoRA)."""
     model = db.scalars(
         select(Model).where(Model.id == lora_id, Model.is_lora, visibility.model_clause())
     ).one_or_none()
@@ -129,7 +131,7 @@ def lora_image_ids(
 
 def lora_detail(db: Session, lora_id: int, visibility: Visibility) -> LoraDetail:
     """The LoRA with its versions (newest first) and files, and a preview the viewer may see."""
-    model = _visible_lora(db, lora_id, visibility)
+    model = visible_lora(db, lora_id, visibility)
     versions = list(
         db.scalars(
             select(ModelVersion)
@@ -163,7 +165,7 @@ def lora_images(
     db: Session, lora_id: int, visibility: Visibility, *, limit: int, before_id: int | None
 ) -> tuple[list[ImageCard], int | None]:
     """A page of images made with the LoRA, and the id to continue before (None at the end)."""
-    _visible_lora(db, lora_id, visibility)
+    visible_lora(db, lora_id, visibility)
     ids = lora_image_ids(db, lora_id, visibility, limit=limit + 1, before_id=before_id)
     more = len(ids) > limit
     ids = ids[:limit]
