@@ -453,19 +453,18 @@ class SearchService:
         mask, allowed = self.allowed(kind, visibility, Filters())
         if allowed is None:
             return []
-        depth = CANDIDATES if kind == "loras" else limit + 1
-        result = index.search(vector, depth, allowed=allowed)
-        nearest = [
+        if kind == "loras":
+            nearest = index.search(vector, CANDIDATES, allowed=allowed).ids[0]
+            return self._with_namesakes(item_id, [int(i) for i in nearest], mask)[:limit]
+        result = index.search(vector, limit + 1, allowed=allowed)
+        return [
             Hit(int(i), round(float(s), 6), vector_rank=rank)
             for rank, (i, s) in enumerate(zip(result.ids[0], result.scores[0], strict=True))
             if int(i) != item_id
-        ]
-        if kind == "images":
-            return nearest[:limit]
-        return self._with_namesakes(item_id, nearest, mask)[:limit]
+        ][:limit]
 
     def _with_namesakes(
-        self, lora_id: int, nearest: list[Hit], mask: NDArray[np.bool_]
+        self, lora_id: int, nearest: list[int], mask: NDArray[np.bool_]
     ) -> list[Hit]:
         """Nearest LoRAs fused with a keyword search for this LoRA's name and tags. A LoRA's
         vector leans on what its showcase images show, so a detail tweaker's nearest
@@ -474,7 +473,7 @@ class SearchService:
         text = self._name_and_tags(lora_id)
         by_name = [i for i in self.keyword_ranking("loras", text, mask) if i != lora_id]
         fused = fuse(
-            {"vector": [h.item_id for h in nearest], "name": by_name},
+            {"vector": [i for i in nearest if i != lora_id], "name": by_name},
             {"vector": 1.0, "name": SIMILAR_NAME_WEIGHT},
             rrf_k=SIMILAR_RRF_K,
         )
