@@ -87,16 +87,19 @@ class Evidence:
         return self.items[self.confidence > 0]
 
     def image_factor(self, fade: float, n_images: int) -> float:
-        """1 / (1 + positively engaged images / fade): how much a prior still counts once the
-        image->LoRA graph has liked images to go on."""
-        liked = (self.items < n_images) & (self.confidence > 0)
-        return 1.0 / (1.0 + float(liked.sum()) / fade)
+        """How much a prior still counts once the image->LoRA graph has liked images to go
+        on: it fades with the positively engaged images."""
+        return _faded(int(((self.items < n_images) & (self.confidence > 0)).sum()), fade)
 
     def declared_factor(self, fade: float) -> float:
         """How much declared tags and base models still count next to behaviour: they give
         way as likes accumulate, except as far as those likes carry the declared tags."""
-        faded = 1.0 / (1.0 + float((self.confidence > 0).sum()) / fade)
-        return max(faded, self.declared_support)
+        return max(_faded(int((self.confidence > 0).sum()), fade), self.declared_support)
+
+
+def _faded(engaged: int, fade: float) -> float:
+    """1 / (1 + engaged / fade): whole with nothing engaged, half at `fade` items."""
+    return 1.0 / (1.0 + engaged / fade)
 
 
 def gather_evidence(

@@ -78,11 +78,13 @@ def shortlist(
     config: RecommendConfig,
     rows: NDArray[np.int64],
     co_scores: NDArray[np.float32],
+    popular: float,
 ) -> NDArray[np.int64]:
-    """The best rows by a cheap weighted sum of the signals, before explaining them."""
+    """The best rows by a cheap weighted sum of the signals (popularity at weight `popular`),
+    before explaining them."""
     weights = config.lora_weights
     loras = catalog.snapshot.loras
-    total = popular_weight(catalog, evidence, config) * minmax(loras.popularity[rows])
+    total = popular * minmax(loras.popularity[rows])
     total += weights.graph * minmax(evidence.lora_evidence.scores[rows])
     total += weights.co_used * minmax(co_scores[rows])
     profile = person.profile
@@ -124,7 +126,8 @@ def rank_loras(
     if every.size == 0:
         return Ranked([], 0.0)
     co_scores, co_refs, co_counts = _co_used(catalog, evidence)
-    best = shortlist(catalog, person, evidence, config, every, co_scores)
+    popular = popular_weight(catalog, evidence, config)
+    best = shortlist(catalog, person, evidence, config, every, co_scores, popular)
     rng = np.random.default_rng(seed)
     tail = popular_rows(catalog.lora_popular_order, ok, 0, 1000)
     tail = tail[~np.isin(tail, best)]
@@ -174,9 +177,7 @@ def rank_loras(
         weights.base_model * evidence.declared_factor(config.declared_fade),
         catalog.lora_tag_idf,
     )
-    signals.add(
-        Signal("popular", loras.popularity[rows], weight=popular_weight(catalog, evidence, config))
-    )
+    signals.add(Signal("popular", loras.popularity[rows], weight=popular))
     signals.add(
         Signal(
             "explore",
