@@ -252,6 +252,7 @@ def test_similar_images_exclude_the_image_and_respect_levels(
     assert image_id not in [h["image"]["id"] for h in body["data"]]
     assert {h["image"]["content_level"] for h in body["data"]} == {0}
     assert search_client.get(f"/api/images/{hidden}/similar").status_code == 404
+    assert search_client.get(f"/api/images/{2**40}/similar").status_code == 404
 
 
 def test_similar_loras_and_loras_for_an_image(
@@ -278,6 +279,12 @@ def test_similar_loras_and_loras_for_an_image(
     # A LoRA the viewer may not see, or none at all: not found, not an empty list.
     assert search_client.get(f"/api/loras/{hidden}/similar").status_code == 404
     assert search_client.get(f"/api/loras/{2**40}/similar").status_code == 404
+    with catalog_engine.connect() as connection:
+        hidden_image = connection.execute(
+            select(Image.id).where(Image.content_level == 3).limit(1)
+        ).scalar_one()
+    assert search_client.get(f"/api/images/{hidden_image}/loras").status_code == 404
+    assert search_client.get(f"/api/images/{2**40}/loras").status_code == 404
 
 
 def test_similar_loras_include_namesakes_and_say_so(

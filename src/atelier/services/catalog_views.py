@@ -65,11 +65,7 @@ class LoraDetail:
 
 def image_detail(db: Session, image_id: int, visibility: Visibility) -> ImageDetail:
     """The image with the resources that made it, strongest evidence first."""
-    image = db.scalars(
-        select(Image).where(Image.id == image_id, visibility.image_clause())
-    ).one_or_none()
-    if image is None:
-        raise NotFoundError(f"no image {image_id}")
+    image = visible_image(db, image_id, visibility)
     rows = db.execute(
         select(ImageResource, ModelVersion, Model)
         .join(ModelVersion, ModelVersion.id == ImageResource.version_id)
@@ -94,6 +90,16 @@ def image_detail(db: Session, image_id: int, visibility: Visibility) -> ImageDet
     ]
     resources.sort(key=lambda r: (not r.is_lora, r.posted and r.source == "posted", r.model_name))
     return ImageDetail(image, resources, f"{CIVITAI}/images/{image.id}")
+
+
+def visible_image(db: Session, image_id: int, visibility: Visibility) -> Image:
+    """The image if this viewer may see it; NotFoundError otherwise (unknown or hidden)."""
+    image = db.scalars(
+        select(Image).where(Image.id == image_id, visibility.image_clause())
+    ).one_or_none()
+    if image is None:
+        raise NotFoundError(f"no image {image_id}")
+    return image
 
 
 def visible_lora(db: Session, lora_id: int, visibility: Visibility) -> Model:

@@ -13,7 +13,7 @@ from atelier.api.schemas.catalog import ImageDetailPublic
 from atelier.api.schemas.search import ImageHitsPublic, LoraHitsPublic, image_hit, lora_hit
 from atelier.api.search_deps import SearchDep
 from atelier.services import favorites
-from atelier.services.catalog_views import image_detail
+from atelier.services.catalog_views import image_detail, visible_image
 from atelier.services.search.presenting import present_images, present_loras
 from atelier.services.visibility import Visibility
 
@@ -38,7 +38,8 @@ def similar_images(
     limit: Annotated[int, Query(ge=1, le=100)] = 24,
 ) -> ImageHitsPublic:
     visibility = Visibility.for_user(user)
-    image_detail(db, image_id, visibility)  # 404 unless the viewer may see it
+    # 404 unless the viewer may see it (one query; the full detail joins every resource).
+    visible_image(db, image_id, visibility)
     # Personalised order for a signed-in person; anonymous viewers get plain similarity.
     hits = recommend.similar(db, user, "images", image_id, visibility, limit)
     items = present_images(db, hits, visibility, "")
@@ -56,7 +57,7 @@ def loras_for_image(
     limit: Annotated[int, Query(ge=1, le=50)] = 12,
 ) -> LoraHitsPublic:
     visibility = Visibility.for_user(user)
-    image_detail(db, image_id, visibility)
+    visible_image(db, image_id, visibility)
     hits = service.loras_for_image(image_id, visibility, limit)
     items = present_loras(db, hits, visibility, "", service.lora_cards)
     return LoraHitsPublic(

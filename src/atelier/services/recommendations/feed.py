@@ -137,16 +137,8 @@ def image_candidates(
     if evidence.model is not None and evidence.cf_row is not None and evidence.cf_row.nnz:
         personal.append(collaborative_candidates(catalog, evidence.model, evidence, config, ok))
 
-    codes = catalog.tag_rows(list(person.liked_tags))
-    if codes:
-        specific = catalog.tag_specificity(codes)
-        tagged = np.flatnonzero((specific > 0) & ok)
-        # The most specific tags first; popularity (a few units at most) orders equals.
-        key = specific[tagged] + 0.01 * catalog.snapshot.images.popularity[tagged]
-        creators = catalog.image_creator[tagged]
-        personal.append(
-            spread_rows(key, tagged, creators, k, TAG_IMAGES_PER_CREATOR, TAG_DEPTH_FACTOR * k)
-        )
+    if person.liked_tags:
+        personal.append(tag_candidates(catalog, person.liked_tags, ok, k))
 
     ranked = popular_rows(catalog.image_popular_order, ok, 0, k + EXPLORE_DEPTH)
     popular, tail = ranked[:k], ranked[k:]
@@ -156,6 +148,22 @@ def image_candidates(
     everything = np.unique(np.concatenate([mine, explore]))
     wild = ~np.isin(everything, mine)
     return everything.astype(np.int64), wild
+
+
+def tag_candidates(
+    catalog: RecCatalog, tags: tuple[str, ...], ok: NDArray[np.bool_], k: int
+) -> NDArray[np.int64]:
+    """Up to k allowed image rows carrying the tags, the most specific tags first, at most
+    `TAG_IMAGES_PER_CREATOR` from one creator."""
+    codes = catalog.tag_rows(list(tags))
+    if not codes:
+        return np.zeros(0, np.int64)
+    specific = catalog.tag_specificity(codes)
+    tagged = np.flatnonzero((specific > 0) & ok)
+    # Popularity (a few units at most) orders images of equally specific tags.
+    key = specific[tagged] + 0.01 * catalog.snapshot.images.popularity[tagged]
+    creators = catalog.image_creator[tagged]
+    return spread_rows(key, tagged, creators, k, TAG_IMAGES_PER_CREATOR, TAG_DEPTH_FACTOR * k)
 
 
 def collaborative_candidates(
