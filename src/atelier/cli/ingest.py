@@ -20,7 +20,9 @@ from atelier.errors import IngestError
 from atelier.ingest.civitai_api import CivitaiApiClient
 from atelier.ingest.report import ImportReport
 from atelier.services.catalog_import import import_dump_file
+from atelier.services.indexing import index_is_current
 from atelier.services.live_import import LiveImportPlan, import_live
+from atelier.services.search.setup import embedder_for
 
 app = typer.Typer(help="Import Civitai models and images.", no_args_is_help=True)
 
@@ -40,6 +42,17 @@ def print_report(report: ImportReport) -> None:
         console.print(f"[yellow]skipped[/] {problem}")
     if report.problem_count > 20:
         console.print(f"... and {report.problem_count - 20} more problems (see the log)")
+
+
+def _say_if_unsearchable() -> None:
+    """Search reads its own indexes, which an import does not touch."""
+    config = settings()
+    if not index_is_current(engine(), config.data_dir, embedder_for(config).name):
+        console.print(
+            "Search does not see these changes yet: run [bold]atelier index[/] "
+            "(then restart a running server), or start with [bold]atelier up[/], "
+            "which builds what is missing."
+        )
 
 
 @app.command("file")
@@ -66,6 +79,7 @@ def ingest_file(
             console.print(f"[red]Import failed:[/] {error.detail}")
             raise typer.Exit(1) from error
     print_report(report)
+    _say_if_unsearchable()
 
 
 @app.command("civitai")
@@ -99,3 +113,4 @@ def ingest_civitai(
             console.print("What was committed stays; run the same command again to resume.")
             raise typer.Exit(1) from error
     print_report(report)
+    _say_if_unsearchable()

@@ -28,6 +28,11 @@ def serve(
     config = settings()
     app = build_app(config)
     bind_host, bind_port = host or config.host, port or config.port
+    if not index_is_current(engine(), config.data_dir, embedder_for(config).name):
+        console.print(
+            "[yellow]The search indexes are missing or older than the catalog:[/] search "
+            "misses what was imported since; run [bold]atelier index[/] and restart."
+        )
     console.print(f"Atelier at http://{bind_host}:{bind_port}/  (API docs at /api/docs)")
     uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
 
