@@ -149,7 +149,9 @@ def signal_rankings(
     result.loras["vector"] = service.vector_ranking("loras", vector, lora_allowed)
     all_mask, all_allowed = service.allowed("images", VOTERS, filters)
     voters = service.image_ranking(item.query, all_mask, all_allowed, vector, weights)
-    result.loras["image_votes"], _ = service.lora_votes(voters, lora_mask, held_out_ids)
+    result.loras["image_votes"], _ = service.query_votes(
+        item.query, voters, result.loras, lora_mask, held_out_ids
+    )
     result.images["keyword"] = service.keyword_ranking("images", item.query, image_mask)
     result.images["vector"] = service.vector_ranking("images", vector, image_allowed)
     result.images["phrases"] = service.phrase_ranking(item.query, image_mask)

@@ -56,6 +56,13 @@ VOTING_IMAGES = 100
 # from a hundred images, rank-weighted, so a few neighbours fewer hardly move a LoRA, and at
 # 1M images that search is a third of a request (docs/benchmarks.md, search speed).
 VOTER_SEARCH_EFFORT = 0.5
+# A LoRA that a single voting image used is weak evidence: for "cyberpunk city at night with
+# neon rain" the faces and outfits of whatever images matched the words filled the LoRA list.
+# One vote counts when that image shares a whole phrase with the query (among the phrase
+# ranking's first PHRASE_SUPPORT_DEPTH), or when the LoRA itself matches the words or the
+# meaning. Task A did not move (docs/benchmarks.md, typed queries and lone votes).
+LONE_VOTES_NEED_SUPPORT = 2
+PHRASE_SUPPORT_DEPTH = 30
 # Voting images come from every image, whatever the viewer may see (votes only rank LoRAs).
 VOTERS = Visibility(3, frozenset(), True)
 # faiss lets go of the GIL while it scans, so a query's second image search (the voters')
@@ -204,14 +211,16 @@ class SearchService:
     def phrase_ranking(self, query: str, mask: NDArray[np.bool_]) -> list[int]:
         """Images whose prompts share the query's phrases, best first, within `mask` (none
         until `atelier index` has saved the phrase index)."""
+        return _within(self.snapshot.images, self._phrase_ids(query), mask)
+
+    def _phrase_ids(self, query: str) -> NDArray[np.int64]:
+        """Phrase matches before any filter, best first (cached)."""
         index = self.keyword.get(PHRASE_KIND)
         if index is None:
-            return []
-        ids = self._keyword.get_or_compute(
-            (PHRASE_KIND, query),
-            lambda: _read_only(index.search(query, CANDIDATES * 3)),
+            return np.zeros(0, np.int64)
+        return self._keyword.get_or_compute(
+            (PHRASE_KIND, query), lambda: _read_only(index.search(query, CANDIDATES * 3))
         )
-        return _within(self.snapshot.images, ids, mask)
 
     def _keyword_ids(self, kind: Kind, query: str) -> NDArray[np.int64]:
         """Full-text matches before any filter, best first (cached: filters vary, text less)."""
@@ -268,6 +277,49 @@ class SearchService:
         lora_ids = self.snapshot.loras.ids
         return [int(lora_ids[r]) for r in order], {int(lora_ids[r]): int(votes[r]) for r in order}
 
+    def query_votes(
+        self,
+        query: str,
+        image_ranking: list[int],
+        lora_rankings: dict[str, list[int]],
+        lora_mask: NDArray[np.bool_],
+        exclude_images: frozenset[int] = frozenset(),
+    ) -> tuple[list[int], dict[int, int]]:
+        """`lora_votes` for a typed query, without the LoRAs only one voting image stands for,
+        unless that image shares a phrase with the query or the LoRA is in `lora_rankings`
+        (its keyword and vector matches)."""
+        ranked, votes = self.lora_votes(image_ranking, lora_mask, exclude_images)
+        lone = {i for i in ranked if votes[i] < LONE_VOTES_NEED_SUPPORT}
+        if not lone:
+            return ranked, votes
+        lone -= {i for ranking in lora_rankings.values() for i in ranking}
+        if lone:
+            lone -= self._loras_of(self._phrase_echoes(query, image_ranking, exclude_images))
+        kept = [i for i in ranked if i not in lone]
+        return kept, {i: votes[i] for i in kept}
+
+    def _phrase_echoes(
+        self, query: str, image_ranking: list[int], exclude_images: frozenset[int]
+    ) -> NDArray[np.int64]:
+        """The voting images among the first PHRASE_SUPPORT_DEPTH of the phrase ranking (the
+        voters see every image, so the unfiltered ranking is theirs)."""
+        phrased = self._phrase_ids(query)[:PHRASE_SUPPORT_DEPTH]
+        if not phrased.size:
+            return phrased
+        voters = np.asarray(image_ranking[: VOTING_IMAGES + len(exclude_images)], np.int64)
+        if exclude_images:
+            voters = voters[~np.isin(voters, np.fromiter(exclude_images, np.int64))]
+        voters = voters[:VOTING_IMAGES]
+        return voters[np.isin(voters, phrased)]
+
+    def _loras_of(self, image_ids: NDArray[np.int64]) -> set[int]:
+        """Ids of the LoRAs these images were made with."""
+        if not image_ids.size:
+            return set()
+        rows = self.snapshot.images.rows_of(image_ids)
+        columns = self.snapshot.image_loras[rows[rows >= 0]].indices
+        return {int(i) for i in self.snapshot.loras.ids[columns]}
+
     def encode(self, query: str) -> NDArray[np.float32] | None:
         """The query's vector, or None when the vector path is off or the query is blank."""
         if not self.semantic or not query.strip():
@@ -323,7 +375,9 @@ class SearchService:
             matching = self.image_ranking(
                 query, image_mask, image_allowed, query_vector, weights, vector
             )
-            rankings["image_votes"], votes = self.lora_votes(matching, mask, exclude_images)
+            rankings["image_votes"], votes = self.query_votes(
+                query, matching, rankings, mask, exclude_images
+            )
         fused = fuse_ranking(rankings, weights.signals(), **self._fusion(kind, weights))
         if kind == "loras" and "keyword" in signals:
             fused = self._exact_names_first(query, fused, mask)
