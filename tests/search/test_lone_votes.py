@@ -16,7 +16,8 @@ from atelier.embed.hashing import HashingEmbedder
 from atelier.services.indexing import keyword_dir, load_vector_indexes, refresh_search_indexes
 from atelier.services.search.keyword import load_saved_keyword_indexes
 from atelier.services.search.service import SearchService
-from atelier.services.search.snapshot import load_snapshot
+from atelier.services.search.snapshot import Filters, load_snapshot
+from atelier.services.visibility import Visibility
 
 UNRELATED = "qqzx vvwy"
 
@@ -82,3 +83,22 @@ def test_an_image_sharing_a_phrase_with_the_query_brings_its_lora(
 
     assert lora in echoed and votes[lora] == 1
     assert excluded == []
+
+
+def test_a_typed_search_ranks_no_lora_that_only_one_matching_image_used(
+    service: SearchService,
+) -> None:
+    # Whole sentences are no prompt's phrase, so no voter echoes them. Without the vector half
+    # (in the sample every LoRA is among the nearest 300), a LoRA needs a second voting image
+    # or a keyword match of its own.
+    queries = ("a portrait of a woman standing in the rain", "a girl with long hair at night")
+    hits = [
+        hit
+        for query in queries
+        for hit in service.rank(
+            "loras", query, Visibility(), Filters(), signals=("keyword", "image_votes")
+        )
+    ]
+
+    assert any(hit.vote_count == 1 for hit in hits)
+    assert all(hit.vote_count != 1 for hit in hits if hit.keyword_rank is None)
