@@ -12,26 +12,17 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from atelier.db.models import Image, ImageResource
-from atelier.embed.hashing import HashingEmbedder
-from atelier.services.indexing import keyword_dir, load_vector_indexes, refresh_search_indexes
-from atelier.services.search.keyword import load_saved_keyword_indexes
 from atelier.services.search.service import SearchService
-from atelier.services.search.snapshot import Filters, load_snapshot
+from atelier.services.search.snapshot import Filters
 from atelier.services.visibility import Visibility
+from tests.search.building import hashing_search_service
 
 UNRELATED = "qqzx vvwy"
 
 
 @pytest.fixture
 def service(catalog_engine: Engine, tmp_path: Path) -> SearchService:
-    embedder = HashingEmbedder()
-    refresh_search_indexes(catalog_engine, embedder, tmp_path, "exact")
-    with catalog_engine.connect() as connection:
-        snapshot = load_snapshot(connection)
-    indexes = load_vector_indexes(tmp_path, embedder.name)
-    assert indexes is not None
-    keyword = load_saved_keyword_indexes(keyword_dir(tmp_path))
-    return SearchService(catalog_engine, snapshot, embedder, indexes, keyword=keyword)
+    return hashing_search_service(catalog_engine, tmp_path, "exact")
 
 
 def _lora_with_two_images(engine: Engine) -> tuple[int, int, int, str]:

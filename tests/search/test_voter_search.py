@@ -9,12 +9,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from atelier.embed.hashing import HashingEmbedder
-from atelier.services.indexing import keyword_dir, load_vector_indexes, refresh_search_indexes
-from atelier.services.search.keyword import load_saved_keyword_indexes
-from atelier.services.search.service import SearchRequest, SearchService
-from atelier.services.search.snapshot import load_snapshot
+from atelier.services.search.service import SearchRequest
 from atelier.services.visibility import Visibility
+from tests.search.building import hashing_search_service
 
 QUERIES = ("portrait of a woman", "anime girl, long hair", "landscape at night", "cat")
 
@@ -32,21 +29,10 @@ class _Counting:
         return future
 
 
-def _service(engine: Engine, data_dir: Path, index_kind: str) -> SearchService:
-    embedder = HashingEmbedder()
-    refresh_search_indexes(engine, embedder, data_dir, index_kind)
-    with engine.connect() as connection:
-        snapshot = load_snapshot(connection)
-    indexes = load_vector_indexes(data_dir, embedder.name)
-    assert indexes is not None
-    keyword = load_saved_keyword_indexes(keyword_dir(data_dir))
-    return SearchService(engine, snapshot, embedder, indexes, keyword=keyword)
-
-
 def test_pages_are_the_same_whether_the_voters_search_in_a_thread_or_inline(
     catalog_engine: Engine, tmp_path: Path
 ) -> None:
-    service = _service(catalog_engine, tmp_path, "ivf")
+    service = hashing_search_service(catalog_engine, tmp_path, "ivf")
     viewers = (Visibility(), Visibility(3, frozenset(), True))
     threaded = [service.search(SearchRequest(q), v) for q in QUERIES for v in viewers]
     inline = _Counting()
@@ -62,7 +48,7 @@ def test_pages_are_the_same_whether_the_voters_search_in_a_thread_or_inline(
 def test_each_kind_pages_from_its_own_offset_in_one_call(
     catalog_engine: Engine, tmp_path: Path
 ) -> None:
-    service = _service(catalog_engine, tmp_path, "exact")
+    service = hashing_search_service(catalog_engine, tmp_path, "exact")
     whole = service.search(SearchRequest("portrait", limit=12), Visibility())
     paged = service.search(
         SearchRequest("portrait", limit=4, image_offset=5, lora_offset=2), Visibility()
