@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 from atelier.services.search.evaluation import HeldOut, signal_rankings
 from atelier.services.search.service import SearchRequest
 from atelier.services.visibility import Visibility
-from tests.search.test_voter_search import QUERIES, _service
+from tests.search.building import hashing_search_service
+from tests.search.test_voter_search import QUERIES
 
 PROMPTS = (*QUERIES, "masterpiece, best quality, 1girl, solo, looking at viewer, upper body")
 
@@ -18,7 +19,7 @@ PROMPTS = (*QUERIES, "masterpiece, best quality, 1girl, solo, looking at viewer,
 def test_the_evaluations_fused_order_is_the_served_order(
     catalog_engine: Engine, tmp_path: Path
 ) -> None:
-    service = _service(catalog_engine, tmp_path, "exact")
+    service = hashing_search_service(catalog_engine, tmp_path, "exact")
     why: set[str] = set()
     for visibility in (Visibility(), Visibility(3, frozenset(), True)):
         weights = service.weights.for_level(visibility.max_level)
