@@ -262,7 +262,7 @@ class SearchService:
         exclude_images: frozenset[int] = frozenset(),
     ) -> tuple[list[int], dict[int, int]]:
         """LoRAs ranked by how many of the best-matching images they made (rank-weighted)."""
-        images = [i for i in image_ranking if i not in exclude_images][:VOTING_IMAGES]
+        images = _voting_images(image_ranking, exclude_images)
         if not images:
             return [], {}
         rows = self.snapshot.images.rows_of(np.array(images, dtype=np.int64))
@@ -294,23 +294,12 @@ class SearchService:
             return ranked, votes
         lone -= {i for ranking in lora_rankings.values() for i in ranking}
         if lone:
-            lone -= self._loras_of(self._phrase_echoes(query, image_ranking, exclude_images))
+            # The voters see every image, so the unfiltered phrase ranking is theirs.
+            phrased = self._phrase_ids(query)[:PHRASE_SUPPORT_DEPTH]
+            voters = np.array(_voting_images(image_ranking, exclude_images), dtype=np.int64)
+            lone -= self._loras_of(voters[np.isin(voters, phrased)])
         kept = [i for i in ranked if i not in lone]
         return kept, {i: votes[i] for i in kept}
-
-    def _phrase_echoes(
-        self, query: str, image_ranking: list[int], exclude_images: frozenset[int]
-    ) -> NDArray[np.int64]:
-        """The voting images among the first PHRASE_SUPPORT_DEPTH of the phrase ranking (the
-        voters see every image, so the unfiltered ranking is theirs)."""
-        phrased = self._phrase_ids(query)[:PHRASE_SUPPORT_DEPTH]
-        if not phrased.size:
-            return phrased
-        voters = np.asarray(image_ranking[: VOTING_IMAGES + len(exclude_images)], np.int64)
-        if exclude_images:
-            voters = voters[~np.isin(voters, np.fromiter(exclude_images, np.int64))]
-        voters = voters[:VOTING_IMAGES]
-        return voters[np.isin(voters, phrased)]
 
     def _loras_of(self, image_ids: NDArray[np.int64]) -> set[int]:
         """Ids of the LoRAs these images were made with."""
@@ -576,6 +565,11 @@ class SearchService:
             rrf_k=weights.rrf_k,
         )
         return [self._hit(entry, votes) for entry in fused[:limit]]
+
+
+def _voting_images(image_ranking: list[int], exclude_images: frozenset[int]) -> list[int]:
+    """The images whose LoRAs vote: the best VOTING_IMAGES, the excluded ones left out."""
+    return [i for i in image_ranking if i not in exclude_images][:VOTING_IMAGES]
 
 
 def _within(columns: ItemColumns, ids: NDArray[np.int64], mask: NDArray[np.bool_]) -> list[int]:
