@@ -98,19 +98,14 @@ def test_a_saved_index_loads_with_the_same_results(tmp_path: Path) -> None:
     assert loaded.exact_names("café") == [23]
 
 
-def test_a_long_prompt_keeps_its_rarest_words_not_its_first_ones() -> None:
-    common = [f"common{i}" for i in range(40)]
-    documents = [[" ".join(common)] for _ in range(30)] + [["lighthouse " + common[0]]]
-    index = KeywordIndex.build(list(range(1, 32)), documents, [1.0])
-    # 40 boilerplate words first, the subject last: the database path would drop the subject.
-    assert index.search(" ".join(common) + " lighthouse", 1).tolist() == [31]
-
-
-def test_a_trigger_word_pins_its_lora_unless_many_loras_share_it(tmp_path: Path) -> None:
-    owners = ["Harbor Lights\tharborlux\tstyle", *(f"Other {i}\tstyle" for i in range(6))]
-    index = KeywordIndex.build(list(range(1, 8)), ([o] for o in owners), [1.0], names=owners)
-    assert index.exact_names("HarborLux") == [1]
-    assert index.exact_names("harbor  lights") == [1]
-    assert index.exact_names("style") == []  # seven owners: no pin
+def test_an_item_s_name_is_the_first_of_its_phrases_even_after_a_reload(tmp_path: Path) -> None:
+    names = ["Detail Tweaker\tdetail_tweak\tmore detail", "", "Café Style"]
+    index = KeywordIndex.build([4, 9, 15], ([d] for d in "abc"), [1.0], names=names)
     index.save(tmp_path / "kw.npz")
-    assert KeywordIndex.load(tmp_path / "kw.npz").exact_names("harborlux") == [1]
+    loaded = KeywordIndex.load(tmp_path / "kw.npz")
+
+    for each in (index, loaded):
+        assert [each.name_of(i) for i in (4, 9, 15)] == ["Detail Tweaker", "", "Café Style"]
+        assert each.name_of(5) is None and each.name_of(99) is None
+    unnamed = KeywordIndex.build([4], (["a"],), [1.0])
+    assert unnamed.name_of(4) is None

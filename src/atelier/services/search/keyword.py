@@ -204,6 +204,16 @@ class KeywordIndex:
     def __len__(self) -> int:
         return int(self.ids.size)
 
+    def name_of(self, item_id: int) -> str | None:
+        """The item's name (the first of its exact-match phrases); None when the index has no
+        names or not this item."""
+        if self._names is None:
+            return None
+        row = int(np.searchsorted(self.ids, item_id))
+        if row >= self.ids.size or int(self.ids[row]) != item_id:
+            return None
+        return self._names[row].split("\t", 1)[0]
+
     def exact_names(self, query: str) -> list[int]:
         """Items whose name or trigger word is exactly the query, ignoring case and spacing."""
         return self._exact.get(_phrase_key(query), [])

@@ -535,8 +535,12 @@ class SearchService:
         row = int(loras.rows_of(np.array([lora_id], dtype=np.int64))[0])
         tags = self.snapshot.tag_vocabulary.names
         words = [tags[c] for c in loras.tags[row].indices] if row >= 0 else []
-        with self.engine.connect() as connection:
-            name = connection.execute(select(Model.name).where(Model.id == lora_id)).scalar()
+        # The keyword index keeps every LoRA's name; the database only for one it lacks.
+        index = self.keyword.get("loras")
+        name = index.name_of(lora_id) if index is not None else None
+        if name is None:
+            with self.engine.connect() as connection:
+                name = connection.execute(select(Model.name).where(Model.id == lora_id)).scalar()
         return " ".join([name or "", *sorted(words)])[:MAX_QUERY_CHARS]
 
     def loras_for_image(self, image_id: int, visibility: Visibility, limit: int) -> list[Hit]:
