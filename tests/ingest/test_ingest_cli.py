@@ -1,4 +1,5 @@
-"""`atelier ingest file` over the command line: it says when search does not see the import yet."""
+"""`atelier ingest file` and `atelier serve` over the command line: they say when search does
+not see an import yet."""
 
 from __future__ import annotations
 
@@ -46,3 +47,20 @@ def test_an_import_says_search_needs_indexing_until_it_has_been(
     _run("index")
     # Importing the same dump again changes nothing, so the indexes are still current.
     assert "atelier index" not in _run("ingest", "file", str(dump))
+
+
+def test_serve_warns_while_the_indexes_are_older_than_the_catalog(
+    cli_env: Path, sample_dump: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Serving blocks until stopped, so the server is not started: the warning comes before.
+    served: list[object] = []
+    monkeypatch.setattr("atelier.cli.serve.uvicorn.run", lambda app, **_: served.append(app))
+    _run("ingest", "file", str(write_lines(cli_env / "small.jsonl", read_items(sample_dump, 5))))
+
+    stale = _run("serve")
+    _run("index")
+    current = _run("serve")
+
+    assert len(served) == 2
+    assert "older than the catalog" in stale
+    assert "older than the catalog" not in current

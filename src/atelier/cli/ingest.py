@@ -16,13 +16,12 @@ from rich.progress import (
 from rich.table import Table
 
 from atelier.cli.context import console, engine, settings
+from atelier.cli.search import indexes_are_current
 from atelier.errors import IngestError
 from atelier.ingest.civitai_api import CivitaiApiClient
 from atelier.ingest.report import ImportReport
 from atelier.services.catalog_import import import_dump_file
-from atelier.services.indexing import index_is_current
 from atelier.services.live_import import LiveImportPlan, import_live
-from atelier.services.search.setup import embedder_for
 
 app = typer.Typer(help="Import Civitai models and images.", no_args_is_help=True)
 
@@ -46,8 +45,7 @@ def print_report(report: ImportReport) -> None:
 
 def _say_if_unsearchable() -> None:
     """Search reads its own indexes, which an import does not touch."""
-    config = settings()
-    if not index_is_current(engine(), config.data_dir, embedder_for(config).name):
+    if not indexes_are_current():
         console.print(
             "Search does not see these changes yet: run [bold]atelier index[/] "
             "(then restart a running server), or start with [bold]atelier up[/], "

@@ -14,6 +14,7 @@ from atelier.db.models import Image, Model
 from atelier.services.indexing import (
     build_vector_indexes,
     embed_catalog,
+    index_is_current,
     rebuild_fulltext,
     recall_phrases,
     refresh_search_indexes,
@@ -30,6 +31,12 @@ def _progress() -> Progress:
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
         TimeRemainingColumn(), console=console, transient=True,
     )  # fmt: skip
+
+
+def indexes_are_current() -> bool:
+    """Whether the configured embedder's search indexes were built after the last import."""
+    config = settings()
+    return index_is_current(engine(), config.data_dir, embedder_for(config).name)
 
 
 def embed() -> None:

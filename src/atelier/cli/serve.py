@@ -10,12 +10,10 @@ from sqlalchemy import func, select
 
 from atelier.cli.context import console, engine, settings
 from atelier.cli.ingest import print_report
-from atelier.cli.search import index
+from atelier.cli.search import index, indexes_are_current
 from atelier.db.models import Model
 from atelier.errors import IngestError
 from atelier.services.catalog_import import import_dump_file
-from atelier.services.indexing import index_is_current
-from atelier.services.search.setup import embedder_for
 
 
 def serve(
@@ -28,7 +26,7 @@ def serve(
     config = settings()
     app = build_app(config)
     bind_host, bind_port = host or config.host, port or config.port
-    if not index_is_current(engine(), config.data_dir, embedder_for(config).name):
+    if not indexes_are_current():
         console.print(
             "[yellow]The search indexes are missing or older than the catalog:[/] search "
             "misses what was imported since; run [bold]atelier index[/] and restart."
@@ -68,9 +66,7 @@ def up(
 ) -> None:
     """Import a first catalog if the database is empty, build what search needs, then serve."""
     ensure_catalog()
-    config = settings()
-    embedder = embedder_for(config)
-    if not index_is_current(engine(), config.data_dir, embedder.name):
+    if not indexes_are_current():
         console.print("Building the search indexes (embeddings, keywords, vectors)...")
         index(full=True)
     serve(host=host, port=port)
