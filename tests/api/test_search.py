@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from atelier.api.factory import build_app
 from atelier.db.engine import make_engine
@@ -239,20 +239,32 @@ def test_similar_images_exclude_the_image_and_respect_levels(
     search_client: CsrfClient, catalog_engine: Engine
 ) -> None:
     with catalog_engine.connect() as connection:
-        image_id = connection.execute(
-            select(Image.id).where(Image.content_level == 0).limit(1)
-        ).scalar_one()
-        hidden = connection.execute(
-            select(Image.id).where(Image.content_level == 3).limit(1)
-        ).scalar_one()
+        image_id = _first_image(connection, level=0)
 
     body = search_client.get(f"/api/images/{image_id}/similar", params={"limit": 10}).json()
 
     assert len(body["data"]) == 10
     assert image_id not in [h["image"]["id"] for h in body["data"]]
     assert {h["image"]["content_level"] for h in body["data"]} == {0}
-    assert search_client.get(f"/api/images/{hidden}/similar").status_code == 404
-    assert search_client.get(f"/api/images/{2**40}/similar").status_code == 404
+
+
+@pytest.mark.parametrize("route", ["similar", "loras"])
+def test_an_image_the_viewer_may_not_see_or_none_at_all_is_not_found(
+    search_client: CsrfClient, catalog_engine: Engine, route: str
+) -> None:
+    with catalog_engine.connect() as connection:
+        hidden = _first_image(connection, level=3)
+
+    assert search_client.get(f"/api/images/{hidden}/{route}").status_code == 404
+    assert search_client.get(f"/api/images/{2**40}/{route}").status_code == 404
+
+
+def _first_image(connection: Connection, *, level: int) -> int:
+    return int(
+        connection.execute(
+            select(Image.id).where(Image.content_level == level).order_by(Image.id).limit(1)
+        ).scalar_one()
+    )
 
 
 def test_similar_loras_and_loras_for_an_image(
@@ -264,9 +276,7 @@ def test_similar_loras_and_loras_for_an_image(
             .where(Model.is_lora, Model.content_level == 0, Model.poi.is_(False))
             .limit(1)
         ).scalar_one()
-        image_id = connection.execute(
-            select(Image.id).where(Image.content_level == 0).limit(1)
-        ).scalar_one()
+        image_id = _first_image(connection, level=0)
         hidden = connection.execute(
             select(Model.id).where(Model.is_lora, Model.content_level > 0).limit(1)
         ).scalar_one()
@@ -279,12 +289,6 @@ def test_similar_loras_and_loras_for_an_image(
     # A LoRA the viewer may not see, or none at all: not found, not an empty list.
     assert search_client.get(f"/api/loras/{hidden}/similar").status_code == 404
     assert search_client.get(f"/api/loras/{2**40}/similar").status_code == 404
-    with catalog_engine.connect() as connection:
-        hidden_image = connection.execute(
-            select(Image.id).where(Image.content_level == 3).limit(1)
-        ).scalar_one()
-    assert search_client.get(f"/api/images/{hidden_image}/loras").status_code == 404
-    assert search_client.get(f"/api/images/{2**40}/loras").status_code == 404
 
 
 def test_similar_loras_include_namesakes_and_say_so(
