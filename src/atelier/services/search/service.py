@@ -293,9 +293,9 @@ class SearchService:
         if not lone:
             return ranked, votes
         lone -= {i for ranking in lora_rankings.values() for i in ranking}
-        if lone:
-            # The voters see every image, so the unfiltered phrase ranking is theirs.
-            phrased = self._phrase_ids(query)[:PHRASE_SUPPORT_DEPTH]
+        # The voters see every image, so the unfiltered phrase ranking is theirs.
+        phrased = self._phrase_ids(query)[:PHRASE_SUPPORT_DEPTH] if lone else None
+        if phrased is not None and phrased.size:
             voters = np.array(_voting_images(image_ranking, exclude_images), dtype=np.int64)
             lone -= self._loras_of(voters[np.isin(voters, phrased)])
         kept = [i for i in ranked if i not in lone]
